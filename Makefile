@@ -1,0 +1,55 @@
+# The two commands of README.md: `make run` (the whole hub with demo data) and `make test` (the whole suite).
+# Everything else here is what they need: a virtual environment, the front-end libraries, compiled translations.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+VPY := $(VENV)/bin/python
+# On Debian/Ubuntu as root a missing system tool is installed; elsewhere one line says what to install.
+APT_INSTALL = if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1); else echo "[hub] please install $(1) (Debian/Ubuntu: sudo apt-get install $(1))"; exit 2; fi
+
+.PHONY: run test setup setup-test vendor messages lint clean
+
+run: setup vendor messages
+	$(VPY) bin/hubctl.py run
+
+test: setup-test vendor messages
+	$(VPY) bin/hubctl.py test $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "[hub] Python 3.11 is required; set PYTHON=/path/to/python3.11")'
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { $(call APT_INSTALL,python3-venv); }
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+
+# constraints.txt pins the versions CI tested; pyproject.toml keeps the compatible ranges.
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml constraints.txt
+	$(VPY) -m pip install -q -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml constraints.txt
+	$(VPY) -m pip install -q -c constraints.txt -e ".[test]"
+	@touch $@
+
+# ECharts, hls.js and htmx from the npm registry (pinned in package-lock.json), served by the hub itself.
+vendor: var/vendor/.stamp
+var/vendor/.stamp: package.json package-lock.json
+	@command -v npm >/dev/null || { $(call APT_INSTALL,nodejs npm); }
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p var/vendor
+	cp node_modules/echarts/dist/echarts.min.js node_modules/hls.js/dist/hls.min.js \
+	   node_modules/htmx.org/dist/htmx.min.js var/vendor/
+	@touch $@
+
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { $(call APT_INSTALL,gettext); }
+	@DJANGO_DEBUG=1 $(VPY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+lint: setup-test
+	$(VPY) -m ruff check .
+	$(VPY) -m ruff format --check .
+
+clean:
+	rm -rf $(VENV) node_modules var/vendor

@@ -1,0 +1,41 @@
+"""Fast settings for the test suite: real PostgreSQL (or SQLite) and a real Redis, never fakes."""
+
+import os
+
+from config.env import env_str
+
+# The suite must not talk to the developer's running hub: its own Redis database by default.
+os.environ.setdefault("REDIS_URL", env_str("TEST_REDIS_URL", "redis://127.0.0.1:6379/9"))
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-only-for-the-test-suite-0123456789")
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES, VAR_DIR  # noqa: E402
+
+DEBUG = False
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+# Serve static files straight from the finders: no collectstatic needed before tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media"
+HUB_CHANNEL_PREFIX = "test-asgi"
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = HUB_CHANNEL_PREFIX  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = "test-hub"  # noqa: F405
+
+# Servers started by the tests (daphne, Celery worker) run in other processes and must reach the
+# database the test run created, so SQLite's test database is a file, and a subprocess is told its name.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+_subprocess_db = os.environ.get("HUB_TEST_DB_NAME")
+if _subprocess_db:
+    DATABASES["default"]["NAME"] = _subprocess_db

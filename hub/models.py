@@ -1,0 +1,206 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in with an email address."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.name or self.email
+
+    def get_full_name(self):
+        return self.name or self.email
+
+    def get_short_name(self):
+        return self.name or self.email.split("@")[0]
+
+
+class Role(models.Model):
+    """A scoped role. The member role is not here: it is the user's PartyMember record (one branch)."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        ORGANIZER = "organizer", _("Organizer")
+        MERCHANT = "merchant", _("Merchant")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles"
+    )
+    kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(
+        "partyorgs.Region",
+        verbose_name=_("district or subdistrict"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    organization = models.ForeignKey(
+        "partyorgs.PartyOrganization",
+        verbose_name=_("Party organization"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    enterprise = models.ForeignKey(
+        "partyorgs.Enterprise", verbose_name=_("enterprise"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            # Each kind of role names exactly the one thing it is scoped to.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="official",
+                        region__isnull=False,
+                        organization__isnull=True,
+                        enterprise__isnull=True,
+                    )
+                    | Q(
+                        kind="organizer",
+                        region__isnull=True,
+                        organization__isnull=False,
+                        enterprise__isnull=True,
+                    )
+                    | Q(
+                        kind="merchant",
+                        region__isnull=True,
+                        organization__isnull=True,
+                        enterprise__isnull=False,
+                    )
+                ),
+                name="role_scope_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "region"], name="role_unique_official", condition=Q(kind="official")
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "organization"],
+                name="role_unique_organizer",
+                condition=Q(kind="organizer"),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "enterprise"],
+                name="role_unique_merchant",
+                condition=Q(kind="merchant"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.scope}"
+
+    @property
+    def scope(self):
+        return self.region or self.organization or self.enterprise
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Invitation(models.Model):
+    """An invitation link: the only way to sign up while public sign-up is off."""
+
+    email = models.EmailField(_("email address"))
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    role_kind = models.CharField(
+        _("role"), max_length=20, choices=[*Role.Kind.choices, ("member", _("Party member"))]
+    )
+    region = models.ForeignKey("partyorgs.Region", null=True, blank=True, on_delete=models.CASCADE)
+    organization = models.ForeignKey(
+        "partyorgs.PartyOrganization",
+        verbose_name=_("Party organization or branch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    enterprise = models.ForeignKey("partyorgs.Enterprise", null=True, blank=True, on_delete=models.CASCADE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class Notification(models.Model):
+    """An in-app notification; created only through hub.services.notification_send."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,2 @@
+# The notifications socket (/ws/notifications/) is added by the live-rooms work.
+websocket_urlpatterns: list = []

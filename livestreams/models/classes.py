@@ -1,0 +1,138 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .sessions import LiveSession
+
+
+class ClassSeries(models.Model):
+    """A recurrence rule that created several PartyClass occurrences."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+
+    frequency = models.CharField(_("repeats"), max_length=10, choices=Frequency.choices)
+    until = models.DateField(_("until"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("class series")
+        verbose_name_plural = _("class series")
+
+    def __str__(self):
+        return f"{self.get_frequency_display()} → {self.until}"
+
+
+class PartyClass(models.Model):
+    """A Red Livestream Party class or meeting (三会一课), extending one LiveSession."""
+
+    class ClassKind(models.TextChoices):
+        PARTY_LECTURE = "party_lecture", _("Party class")
+        THEMED_DAY = "themed_day", _("Themed Party day")
+        STUDY = "study", _("Special study session")
+        GENERAL_MEETING = "general_meeting", _("Branch general meeting")
+        COMMITTEE_MEETING = "committee_meeting", _("Branch committee meeting")
+        GROUP_MEETING = "group_meeting", _("Party group meeting")
+
+    session = models.OneToOneField(
+        LiveSession, primary_key=True, on_delete=models.CASCADE, related_name="party_class"
+    )
+    class_kind = models.CharField(_("kind of class"), max_length=30, choices=ClassKind.choices)
+    lecturer_member = models.ForeignKey(
+        "partyorgs.PartyMember",
+        verbose_name=_("lecturer (member)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lecturer_expert = models.ForeignKey(
+        "partyorgs.Expert",
+        verbose_name=_("lecturer (expert)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    venue = models.ForeignKey(
+        "partyorgs.Venue",
+        verbose_name=_("venue"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Leave empty for an online-only class."),
+    )
+    series = models.ForeignKey(
+        ClassSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="classes"
+    )
+    signin_code = models.CharField(_("sign-in code"), max_length=8, blank=True)
+    attendance_threshold = models.PositiveSmallIntegerField(
+        _("attendance threshold (percent of the class watched)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("Party class")
+        verbose_name_plural = _("Party classes")
+
+    def __str__(self):
+        return str(self.session)
+
+
+class Reminder(models.Model):
+    """A reminder due at a time, claimed by a frequent beat task: exactly one per (session, user, offset)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DROPPED = "dropped", _("Dropped")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    offset_minutes = models.PositiveIntegerField()
+    due_at = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user", "offset_minutes"], name="reminder_once_per_offset"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self):
+        return f"{self.session_id}/{self.user_id}/-{self.offset_minutes}min"
+
+
+class Attendance(models.Model):
+    """A member's attendance at a class, computed from presence records when the class ends."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="attendances")
+    member = models.ForeignKey("partyorgs.PartyMember", on_delete=models.CASCADE, related_name="attendances")
+    seconds_watched = models.PositiveIntegerField(_("seconds watched"), default=0)
+    attended = models.BooleanField(_("attended"), default=False)
+    excused = models.BooleanField(_("excused"), default=False)
+    excuse_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    signed_in_at = models.DateTimeField(_("signed in"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["session", "member"], name="attendance_unique")]
+
+    def __str__(self):
+        return f"{self.member} @ {self.session_id}"

@@ -1,0 +1,2 @@
+# The live-room socket (/ws/live/<id>/) is added by the live-rooms work.
+websocket_urlpatterns: list = []

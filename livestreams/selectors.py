@@ -1,0 +1,24 @@
+"""Reads of live sessions, always through the viewer's scope."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from .models import LiveSession
+from .permissions import visible_q
+
+
+def _visible(user):
+    return LiveSession.objects.filter(visible_q(user)).select_related("host_organization", "host_enterprise")
+
+
+def sessions_live_now(*, user, limit: int = 12) -> list[LiveSession]:
+    return list(_visible(user).filter(status=LiveSession.Status.LIVE).order_by("starts_at")[:limit])
+
+
+def sessions_upcoming(*, user, limit: int = 12) -> list[LiveSession]:
+    return list(
+        _visible(user)
+        .filter(status=LiveSession.Status.SCHEDULED, starts_at__gte=timezone.now())
+        .order_by("starts_at")[:limit]
+    )

@@ -1,0 +1,408 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+from .validators import validate_credit_code
+
+
+class Region(models.Model):
+    """A district (区/县级市) or a subdistrict/town (街道/镇). Officials are scoped to one."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("District")
+        SUBDISTRICT = "subdistrict", _("Subdistrict")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    province = models.CharField(_("province"), max_length=50, blank=True)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PartyOrganization(MP_Node):
+    """A Party organization in a tree: 党工委 > 党委 > 党总支 > 党支部 > 党小组.
+
+    The materialized path (treebeard) makes a whole subtree one indexed prefix query.
+    """
+
+    class Kind(models.TextChoices):
+        WORKING_COMMITTEE = "working_committee", _("Party Working Committee")
+        COMMITTEE = "committee", _("Party committee")
+        GENERAL_BRANCH = "general_branch", _("General Party branch")
+        BRANCH = "branch", _("Party branch")
+        GROUP = "group", _("Party group")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="organizations"
+    )
+    secretary_name = models.CharField(_("secretary"), max_length=50, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("Party organization")
+        verbose_name_plural = _("Party organizations")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_branch(self) -> bool:
+        return self.kind == self.Kind.BRANCH
+
+    def subtree(self):
+        """This organization and everything below it, in one query."""
+        return type(self).objects.filter(path__startswith=self.path)
+
+
+class Alliance(models.Model):
+    """A Party-building alliance (党建联盟) of organizations and partner institutions."""
+
+    name = models.CharField(_("name"), max_length=120)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="alliances"
+    )
+    lead_organization = models.ForeignKey(
+        PartyOrganization,
+        verbose_name=_("lead organization"),
+        on_delete=models.PROTECT,
+        related_name="led_alliances",
+    )
+    organizations = models.ManyToManyField(
+        PartyOrganization,
+        verbose_name=_("member organizations"),
+        through="AllianceMembership",
+        related_name="alliances",
+    )
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("Party-building alliance")
+        verbose_name_plural = _("Party-building alliances")
+
+    def __str__(self):
+        return self.name
+
+
+class AllianceMembership(models.Model):
+    alliance = models.ForeignKey(Alliance, verbose_name=_("alliance"), on_delete=models.CASCADE)
+    organization = models.ForeignKey(
+        PartyOrganization, verbose_name=_("organization"), on_delete=models.CASCADE
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alliance membership")
+        verbose_name_plural = _("alliance memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "organization"], name="alliance_member_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.alliance} · {self.organization}"
+
+
+class PartnerInstitution(models.Model):
+    """A government department, academy or university that partners with an alliance (发改委, 郑州大学 ...)."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("Government department")
+        ACADEMY = "academy", _("Academy of social sciences")
+        UNIVERSITY = "university", _("University")
+        OTHER = "other", _("Other")
+
+    alliance = models.ForeignKey(
+        Alliance, verbose_name=_("alliance"), on_delete=models.CASCADE, related_name="partners"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("partner institution")
+        verbose_name_plural = _("partner institutions")
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "name"], name="partner_unique_in_alliance")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Expert(models.Model):
+    institution = models.ForeignKey(
+        PartnerInstitution, verbose_name=_("institution"), on_delete=models.CASCADE, related_name="experts"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    title = models.CharField(_("title"), max_length=80, blank=True)
+    field = models.CharField(_("field of expertise"), max_length=120, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expert",
+    )
+
+    class Meta:
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+
+    def __str__(self):
+        return f"{self.name}（{self.institution}）"
+
+
+class Building(models.Model):
+    """A building or park (楼宇/园区) whose Party organization manages its studios and position."""
+
+    class Kind(models.TextChoices):
+        BUILDING = "building", _("Building")
+        PARK = "park", _("Park")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="buildings"
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    located_in = models.CharField(_("located in"), max_length=120, blank=True, help_text=_("e.g. 东方大厦"))
+    party_organization = models.ForeignKey(
+        PartyOrganization,
+        verbose_name=_("Party organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="buildings",
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("building or park")
+        verbose_name_plural = _("buildings and parks")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Venue(models.Model):
+    """A physical venue: a Party-mass service center (党群服务中心), a Party-building position, a meeting room."""
+
+    class Kind(models.TextChoices):
+        SERVICE_CENTER = "service_center", _("Party-mass service center")
+        POSITION = "position", _("Building Party-building position")
+        MEETING_ROOM = "meeting_room", _("Meeting room")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="venues"
+    )
+    building = models.ForeignKey(
+        Building,
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="venues",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    area_m2 = models.PositiveIntegerField(_("area (m²)"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    facilities = models.TextField(_("facilities"), blank=True)
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Industry(models.TextChoices):
+    CROSS_BORDER = "cross_border", _("Cross-border e-commerce")
+    LIVESTREAM = "livestream", _("Livestream e-commerce")
+    TECH = "tech", _("Tech start-up")
+    ELECTRONIC_INFO = "electronic_info", _("Electronic information")
+    FOOTWEAR = "footwear", _("Footwear and apparel")
+    FOOD = "food", _("Food and local produce")
+    CULTURE = "culture", _("Culture and creative")
+    SERVICES = "services", _("Business services")
+    OTHER = "other", _("Other")
+
+
+class Enterprise(models.Model):
+    """A member enterprise, usually non-public (非公有制企业)."""
+
+    class BranchMode(models.TextChoices):
+        OWN = "own", _("Own Party branch")
+        JOINT = "joint", _("Joint Party branch")
+        NONE = "none", _("No Party organization yet")
+
+    name = models.CharField(_("name"), max_length=120)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="enterprises"
+    )
+    building = models.ForeignKey(
+        Building,
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enterprises",
+    )
+    is_non_public = models.BooleanField(_("non-public enterprise"), default=True)
+    alliance = models.ForeignKey(
+        Alliance,
+        verbose_name=_("alliance"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enterprises",
+    )
+    branch_mode = models.CharField(
+        _("Party branch"), max_length=10, choices=BranchMode.choices, default=BranchMode.NONE
+    )
+    party_organization = models.ForeignKey(
+        PartyOrganization,
+        verbose_name=_("Party organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enterprises",
+    )
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=50, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["region", "industry"])]
+
+    def __str__(self):
+        return self.name
+
+
+class Incubator(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="incubators"
+    )
+    motto = models.CharField(_("motto"), max_length=120, blank=True)
+    workstations = models.PositiveIntegerField(_("workstations"), default=0)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("incubator")
+        verbose_name_plural = _("incubators")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class IncubatorTenant(models.Model):
+    """A maker team (创客) or start-up that moved into an incubator (入驻)."""
+
+    class Kind(models.TextChoices):
+        MAKER_TEAM = "maker_team", _("Maker team")
+        STARTUP = "startup", _("Start-up")
+
+    class Status(models.TextChoices):
+        MOVED_IN = "moved_in", _("Moved in")
+        GRADUATED = "graduated", _("Graduated")
+        LEFT = "left", _("Left")
+
+    incubator = models.ForeignKey(
+        Incubator, verbose_name=_("incubator"), on_delete=models.CASCADE, related_name="tenants"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.MOVED_IN)
+    moved_in_on = models.DateField(_("moved in on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    workstations = models.PositiveIntegerField(
+        _("workstations"), default=1, validators=[MinValueValidator(0)]
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tenancies",
+    )
+    contact_name = models.CharField(_("contact"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("incubator tenant")
+        verbose_name_plural = _("incubator tenants")
+        ordering = ["incubator", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["incubator", "name"], name="tenant_unique_in_incubator")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PartyMember(models.Model):
+    """A Party member (党员) with an account; belongs to one branch."""
+
+    class Status(models.TextChoices):
+        FULL = "full", _("Full member")
+        PROBATIONARY = "probationary", _("Probationary member")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="party_member",
+    )
+    branch = models.ForeignKey(
+        PartyOrganization, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="members"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.FULL)
+    joined_on = models.DateField(_("joined the Party on"))
+    position = models.CharField(_("position in the branch"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("Party member")
+        verbose_name_plural = _("Party members")
+        ordering = ["branch", "user__name"]
+
+    def __str__(self):
+        return str(self.user)

@@ -1,0 +1,212 @@
+"""Personas, the small world they live in, and real servers (daphne, Celery, chromium) for the tests.
+
+Personas: organizer (manages the root organization of subdistrict A and everything below it), merchant
+(one enterprise in A), official (district of A, read-only), member (a branch in A), outsider (signed in,
+no role), staff (hub staff), and other_organizer (the same roles in subdistrict B, to prove isolation).
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+import redis
+from django.conf import settings
+
+from hub.models import Role
+from partyorgs.models import PartyOrganization
+from tests import factories as f
+from tests.support import CHROMIUM, CHROMIUM_ARGS, start_celery_worker, start_daphne
+
+K = PartyOrganization.Kind
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_test_redis():
+    """The suite owns its Redis database (TEST_REDIS_URL); start from an empty one."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def world(db):
+    """Two subdistricts in two districts, each with an organization tree, an enterprise and a building."""
+    district_a = f.DistrictFactory(name="二七区")
+    sub_a = f.SubdistrictFactory(name="淮河路街道", parent=district_a)
+    district_b = f.DistrictFactory(name="外区")
+    sub_b = f.SubdistrictFactory(name="外街道", parent=district_b)
+
+    root_a = f.OrganizationFactory(name="淮河路街道党工委", kind=K.WORKING_COMMITTEE, region=sub_a)
+    committee_a = f.OrganizationFactory(name="网红大厦党委", kind=K.COMMITTEE, parent=root_a)
+    branch_a = f.OrganizationFactory(name="孵化器联合党支部", kind=K.BRANCH, parent=committee_a)
+    branch_a2 = f.OrganizationFactory(name="机关党支部", kind=K.BRANCH, parent=root_a)
+    root_b = f.OrganizationFactory(name="外街道党工委", kind=K.WORKING_COMMITTEE, region=sub_b)
+    branch_b = f.OrganizationFactory(name="外支部", kind=K.BRANCH, parent=root_b)
+
+    building_a = f.BuildingFactory(name="二七丝路网红大厦", region=sub_a, party_organization=committee_a)
+    building_b = f.BuildingFactory(name="外大厦", region=sub_b, party_organization=root_b)
+    enterprise_a = f.EnterpriseFactory(
+        name="丝路优选", region=sub_a, building=building_a, party_organization=branch_a
+    )
+    enterprise_b = f.EnterpriseFactory(
+        name="外企业", region=sub_b, building=building_b, party_organization=branch_b
+    )
+    for org in (root_a, committee_a, branch_a, branch_a2, root_b, branch_b):
+        org.refresh_from_db()
+    return SimpleNamespace(
+        district_a=district_a,
+        sub_a=sub_a,
+        district_b=district_b,
+        sub_b=sub_b,
+        root_a=root_a,
+        committee_a=committee_a,
+        branch_a=branch_a,
+        branch_a2=branch_a2,
+        root_b=root_b,
+        branch_b=branch_b,
+        building_a=building_a,
+        building_b=building_b,
+        enterprise_a=enterprise_a,
+        enterprise_b=enterprise_b,
+    )
+
+
+@pytest.fixture
+def organizer(world):
+    user = f.UserFactory(email="organizer@example.com", name="王组织")
+    Role.objects.create(user=user, kind=Role.Kind.ORGANIZER, organization=world.root_a)
+    return user
+
+
+@pytest.fixture
+def other_organizer(world):
+    user = f.UserFactory(email="other.organizer@example.com", name="外组织")
+    Role.objects.create(user=user, kind=Role.Kind.ORGANIZER, organization=world.root_b)
+    return user
+
+
+@pytest.fixture
+def merchant(world):
+    user = f.UserFactory(email="merchant@example.com", name="李商家")
+    Role.objects.create(user=user, kind=Role.Kind.MERCHANT, enterprise=world.enterprise_a)
+    return user
+
+
+@pytest.fixture
+def official(world):
+    user = f.UserFactory(email="official@example.com", name="赵领导")
+    Role.objects.create(user=user, kind=Role.Kind.OFFICIAL, region=world.district_a)
+    return user
+
+
+@pytest.fixture
+def member(world):
+    return f.MemberFactory(
+        user=f.UserFactory(email="member@example.com", name="陈党员"), branch=world.branch_a
+    ).user
+
+
+@pytest.fixture
+def outsider(world):
+    return f.UserFactory(email="outsider@example.com", name="路人")
+
+
+@pytest.fixture
+def staff(world):
+    return f.UserFactory(email="staff@example.com", name="管理员", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def personas(organizer, merchant, official, member, outsider, staff):
+    return {
+        "organizer": organizer,
+        "merchant": merchant,
+        "official": official,
+        "member": member,
+        "outsider": outsider,
+        "staff": staff,
+        "anonymous": None,
+    }
+
+
+# --- Real servers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hub_server(transactional_db):
+    """daphne serving the hub (HTTP and websockets) on a free port, against the test database."""
+    server = start_daphne()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker process on the test Redis broker."""
+    worker = start_celery_worker()
+    yield worker
+    worker.stop()
+
+
+# --- Browser ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's chromium driven by Playwright. Playwright's sync API keeps an event loop running in this
+    thread, so Django's async-safety check is lifted for the test process only while a browser is open."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def browser_login(browser, server, user, *, locale: str = "zh-CN", **context_args):
+    """A browser context already signed in as `user` (the session cookie of a real login)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    context = browser.new_context(locale=locale, **context_args)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": server.url,
+            }
+        ]
+    )
+    return context
+
+
+@pytest.fixture
+def js_errors():
+    """Collects page errors and console errors; attach with watch(page) and assert the list is empty."""
+    errors: list[str] = []
+
+    def watch(page):
+        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+        page.on(
+            "console",
+            lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None,
+        )
+        return page
+
+    errors_ns = SimpleNamespace(list=errors, watch=watch)
+    return errors_ns
+
+
+def pytest_configure(config):
+    os.environ.setdefault("HUB_TESTING", "1")
