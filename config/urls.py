@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("hub.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("partyorgs.urls")),
-    path("", include("livestreams.urls")),
+    path("", include("livestreams.urls.room")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -234,10 +234,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "hub.tasks.purge_old_notifications",
         "schedule": crontab(hour=3, minute=30),
     },
+    # --- live rooms ---
+    # --- classes ---
+    # --- sales ---
+    # --- dashboards ---
+    # --- media ---
 }
 
 # Hub behaviour
 HUB_SITE_NAME = _("Red Livestream Hub")
+# Prefix of the hub's own Redis keys and pub/sub channels (pub/sub is not scoped by Redis database).
+HUB_REDIS_PREFIX = env_str("HUB_REDIS_PREFIX", "hub")
 HUB_PUBLIC_URL = env_str("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
 
 LOGGING = {

@@ -28,9 +28,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
-HUB_CHANNEL_PREFIX = "test-asgi"
+HUB_CHANNEL_PREFIX = env_str("HUB_TEST_PREFIX", "test") + "-asgi"
+HUB_REDIS_PREFIX = env_str("HUB_TEST_PREFIX", "test") + "-hub"
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = HUB_CHANNEL_PREFIX  # noqa: F405
-CACHES["default"]["KEY_PREFIX"] = "test-hub"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = HUB_REDIS_PREFIX  # noqa: F405
 
 # Servers started by the tests (daphne, Celery worker) run in other processes and must reach the
 # database the test run created, so SQLite's test database is a file, and a subprocess is told its name.

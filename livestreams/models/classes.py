@@ -136,3 +136,6 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.member} @ {self.session_id}"
+
+
+__all__ = ["ClassSeries", "PartyClass", "Reminder", "Attendance"]

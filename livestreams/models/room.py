@@ -110,3 +110,6 @@ class BannedWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+__all__ = ["Comment", "PresenceInterval", "Mute", "ModerationAction", "BannedWord"]

@@ -191,3 +191,6 @@ class SalesResult(models.Model):
 
     def __str__(self):
         return f"{self.sales_session} · {self.gmv}"
+
+
+__all__ = ["Campaign", "Studio", "SalesSession", "Product", "StudioBooking", "SalesResult"]

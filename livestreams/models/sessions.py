@@ -144,3 +144,6 @@ class SessionAudience(models.Model):
 
     def __str__(self):
         return f"{self.session} · {self.organization}"
+
+
+__all__ = ["LiveSession", "SessionAudience"]

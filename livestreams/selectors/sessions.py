@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from .models import LiveSession
-from .permissions import visible_q
+from livestreams.models import LiveSession
+from livestreams.permissions import visible_q
 
 
 def _visible(user):

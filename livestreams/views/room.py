@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from .permissions import get_session_for_user
+from livestreams.permissions import get_session_for_user
 
 
 def room(request, pk: int):
