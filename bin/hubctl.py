@@ -222,10 +222,10 @@ def main() -> int:
     run = sub.add_parser("run", help="start the whole hub with demo data")
     run.add_argument("--host", default=os.environ.get("HUB_HOST", "127.0.0.1"))
     run.add_argument("--port", type=int, default=int(os.environ.get("HUB_PORT", "8000")))
-    test = sub.add_parser("test", help="run the whole test suite")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    return cmd_run(args) if args.command == "run" else cmd_test(args)
+    sub.add_parser("test", help="run the whole test suite; further arguments go to pytest")
+    if sys.argv[1:2] == ["test"]:
+        return cmd_test(argparse.Namespace(pytest_args=sys.argv[2:]))
+    return cmd_run(parser.parse_args())
 
 
 if __name__ == "__main__":

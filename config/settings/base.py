@@ -245,6 +245,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 HUB_SITE_NAME = _("Red Livestream Hub")
 # Prefix of the hub's own Redis keys and pub/sub channels (pub/sub is not scoped by Redis database).
 HUB_REDIS_PREFIX = env_str("HUB_REDIS_PREFIX", "hub")
+# Where browsers fetch the media server's HLS playlists (nginx-rtmp with hls_nested on).
+HUB_HLS_BASE_URL = env_str("HUB_HLS_BASE_URL", "/hls/")
 HUB_PUBLIC_URL = env_str("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
