@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from .sessions import LiveSession
 
 
+def default_reminder_offsets() -> list[int]:
+    return list(settings.HUB_REMINDER_OFFSETS)
+
+
 class ClassSeries(models.Model):
     """A recurrence rule that created several PartyClass occurrences."""
 
@@ -80,7 +84,9 @@ class PartyClass(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     # Minutes before the start at which the audience is reminded; an empty list sends no reminders.
-    reminder_offsets = models.JSONField(_("reminders (minutes before the start)"), default=list, blank=True)
+    reminder_offsets = models.JSONField(
+        _("reminders (minutes before the start)"), default=default_reminder_offsets, blank=True
+    )
     # Set once, by whichever beat run first sees the class live: the "class has started" notice goes out once.
     start_notified_at = models.DateTimeField(null=True, blank=True)
     attendance_computed_at = models.DateTimeField(_("attendance computed"), null=True, blank=True)
