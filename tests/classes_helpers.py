@@ -59,7 +59,9 @@ def class_session(world, *, status=LiveSession.Status.SCHEDULED, audience=None, 
     return session
 
 
-def image_upload(name="cover.jpg", size=(3000, 2000), fmt="JPEG", exif=True, color=(200, 16, 46)) -> SimpleUploadedFile:
+def image_upload(
+    name="cover.jpg", size=(3000, 2000), fmt="JPEG", exif=True, color=(200, 16, 46)
+) -> SimpleUploadedFile:
     img = Image.new("RGB", size, color)
     out = BytesIO()
     kwargs = {}

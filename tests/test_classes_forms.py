@@ -123,7 +123,9 @@ def test_it_needs_an_until_date_for_a_repeating_class(world, organizer):
 def test_it_accepts_a_weekly_class_until_a_date(world, organizer):
     start = soon()
     until = (timezone.localtime(start) + timedelta(days=21)).date()
-    form = PartyClassForm(data(world, start=start, repeat="weekly", repeat_until=until.isoformat()), user=organizer)
+    form = PartyClassForm(
+        data(world, start=start, repeat="weekly", repeat_until=until.isoformat()), user=organizer
+    )
     assert form.is_valid(), form.errors
     assert form.recurrence().until == until
 
@@ -184,7 +186,9 @@ def test_a_png_with_transparency_becomes_a_jpeg_on_white(world, organizer):
 
 
 def test_it_refuses_a_file_that_is_not_an_image(world, organizer):
-    fake = SimpleUploadedFile("cover.jpg", b"\xff\xd8\xff\xe0 not really a jpeg" * 20, content_type="image/jpeg")
+    fake = SimpleUploadedFile(
+        "cover.jpg", b"\xff\xd8\xff\xe0 not really a jpeg" * 20, content_type="image/jpeg"
+    )
     form = PartyClassForm(data(world), {"cover": fake}, user=organizer)
     assert not form.is_valid()
     assert "cover" in form.errors
@@ -198,6 +202,8 @@ def test_it_refuses_a_cover_over_the_size_limit(world, organizer, settings):
 
 
 def test_it_refuses_an_image_with_too_many_pixels(world, organizer):
-    form = PartyClassForm(data(world), {"cover": image_upload(size=(9000, 5000), fmt="PNG", exif=False)}, user=organizer)
+    form = PartyClassForm(
+        data(world), {"cover": image_upload(size=(9000, 5000), fmt="PNG", exif=False)}, user=organizer
+    )
     assert not form.is_valid()
     assert "cover" in form.errors

@@ -104,7 +104,9 @@ def test_moving_a_class_later_re_arms_a_reminder_already_sent(world, organizer, 
     assert _states(pc.session)[1440] == R.SENT
     new_start = start + timedelta(days=3)
     party_class_update(
-        by=organizer, party_class=pc, details=details(world, starts_at=new_start, ends_at=new_start + timedelta(hours=1))
+        by=organizer,
+        party_class=pc,
+        details=details(world, starts_at=new_start, ends_at=new_start + timedelta(hours=1)),
     )
     assert _states(pc.session) == {1440: R.PENDING, 15: R.PENDING}
     reminders_send_due(now=new_start - timedelta(hours=23))
@@ -187,7 +189,9 @@ def test_a_draft_sales_session_gets_no_reminder_until_it_is_approved(world, merc
     assert Reminder.objects.filter(session=s, user=host).count() == 2
 
 
-def test_a_sales_session_sent_back_to_draft_stops_its_reminders_and_gets_them_back_when_scheduled(world, merchant):
+def test_a_sales_session_sent_back_to_draft_stops_its_reminders_and_gets_them_back_when_scheduled(
+    world, merchant
+):
     sales, host, _m = _sales_session(world, status=S.SCHEDULED)
     s = sales.session
     reminders_arm(now=timezone.now())
@@ -215,7 +219,9 @@ def test_arming_runs_in_a_bounded_number_of_queries(world, member, django_assert
         reminders_arm(now=timezone.now())
 
 
-def test_sending_a_batch_runs_in_a_bounded_number_of_queries(world, organizer, member, django_assert_max_num_queries):
+def test_sending_a_batch_runs_in_a_bounded_number_of_queries(
+    world, organizer, member, django_assert_max_num_queries
+):
     members_of(world.branch_a, 20)
     (pc,) = schedule(world, organizer)
     with django_assert_max_num_queries(14):

@@ -57,7 +57,9 @@ def test_it_refuses_two_lecturers(world, organizer):
 def test_a_weekly_class_creates_each_occurrence_in_one_series(world, organizer, member):
     start = soon(24 * 3)
     until = (start + timedelta(days=14)).date()
-    created = schedule(world, organizer, starts_at=start, recurrence=Recurrence(frequency="weekly", until=until))
+    created = schedule(
+        world, organizer, starts_at=start, recurrence=Recurrence(frequency="weekly", until=until)
+    )
     assert len(created) == 3
     assert [pc.session.starts_at for pc in created] == [start + timedelta(days=7 * i) for i in range(3)]
     assert ClassSeries.objects.get().classes.count() == 3
@@ -70,7 +72,10 @@ def test_the_cover_is_stored_once_for_every_occurrence(world, organizer):
 
     cover = cover_image_process(image_upload())
     created = schedule(
-        world, organizer, cover=cover, recurrence=Recurrence(frequency="weekly", until=date.today() + timedelta(days=20))
+        world,
+        organizer,
+        cover=cover,
+        recurrence=Recurrence(frequency="weekly", until=date.today() + timedelta(days=20)),
     )
     names = {pc.session.cover.name for pc in created}
     assert len(names) == 1 and names.pop().startswith("covers/")
@@ -81,9 +86,13 @@ def test_moving_a_class_re_arms_its_reminders_and_tells_the_audience(world, orga
     (pc,) = schedule(world, organizer)
     new_start = pc.session.starts_at + timedelta(days=2)
     party_class_update(
-        by=organizer, party_class=pc, details=details(world, starts_at=new_start, ends_at=new_start + timedelta(hours=1))
+        by=organizer,
+        party_class=pc,
+        details=details(world, starts_at=new_start, ends_at=new_start + timedelta(hours=1)),
     )
-    due = dict(Reminder.objects.filter(session=pc.session, user=member).values_list("offset_minutes", "due_at"))
+    due = dict(
+        Reminder.objects.filter(session=pc.session, user=member).values_list("offset_minutes", "due_at")
+    )
     assert due == {1440: new_start - timedelta(days=1), 15: new_start - timedelta(minutes=15)}
     assert Notification.objects.filter(user=member, kind="class_moved").count() == 1
 
@@ -92,7 +101,9 @@ def test_an_edit_that_keeps_the_time_is_an_update_notice(world, organizer, membe
     (pc,) = schedule(world, organizer)
     s = pc.session
     party_class_update(
-        by=organizer, party_class=pc, details=details(world, starts_at=s.starts_at, ends_at=s.ends_at, title="新标题")
+        by=organizer,
+        party_class=pc,
+        details=details(world, starts_at=s.starts_at, ends_at=s.ends_at, title="新标题"),
     )
     pc.session.refresh_from_db()
     assert pc.session.title == "新标题"
@@ -142,7 +153,10 @@ def test_cancelling_twice_changes_nothing_the_second_time(world, organizer, memb
 def test_cancelling_the_following_occurrences_of_a_series(world, organizer):
     start = soon(24 * 3)
     created = schedule(
-        world, organizer, starts_at=start, recurrence=Recurrence(frequency="weekly", until=(start + timedelta(days=21)).date())
+        world,
+        organizer,
+        starts_at=start,
+        recurrence=Recurrence(frequency="weekly", until=(start + timedelta(days=21)).date()),
     )
     assert len(created) == 4
     assert party_class_cancel(by=organizer, party_class=created[1], following=True) == 3
