@@ -119,7 +119,7 @@ class PartyClassForm(forms.Form):
         help_text=_("The audience is reminded in-app and by email."),
     )
     attendance_threshold = forms.IntegerField(
-        label=_("Attended when watching at least (% of the class)"), min_value=1, max_value=100
+        label=_("Attended when watching at least this share of the class (%)"), min_value=1, max_value=100
     )
     use_signin_code = forms.BooleanField(
         label=_("Use a sign-in code shown during the class"),

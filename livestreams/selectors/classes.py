@@ -389,12 +389,15 @@ def reminders_summary(session: LiveSession) -> list[dict]:
     """How many reminders are pending/sent/dropped per offset, for the organizer's class page."""
     from livestreams.models import Reminder
 
-    return list(
+    rows = list(
         Reminder.objects.filter(session=session)
         .values("offset_minutes", "state")
         .annotate(n=Count("pk"))
         .order_by("-offset_minutes", "state")
     )
+    for row in rows:
+        row["label"] = Reminder.State(row["state"]).label
+    return rows
 
 
 def session_window(session: LiveSession) -> tuple[datetime, datetime]:
