@@ -77,9 +77,13 @@ def test_an_organizer_schedules_a_class_and_a_member_finds_it_everywhere(
 def test_the_class_list_works_on_a_phone(browser, hub_server, member, world, js_errors):
     from tests import factories as f
 
-    s = f.LiveSessionFactory(host_organization=world.root_a, audience_orgs=[world.branch_a], title="手机上看党课")
+    s = f.LiveSessionFactory(
+        host_organization=world.root_a, audience_orgs=[world.branch_a], title="手机上看党课"
+    )
     f.PartyClassFactory(session=s)
-    context = browser_login(browser, hub_server, member, viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser_login(
+        browser, hub_server, member, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
     page = js_errors.watch(context.new_page())
     page.goto(hub_server.url + "/classes/")
     assert page.locator(".class-card", has_text="手机上看党课").is_visible()
