@@ -96,6 +96,9 @@ def test_bad_list_parameters_get_a_message_not_a_500(world, member, query):
 
 
 def test_the_list_flags_the_organizers_branches_without_a_party_class_this_quarter(world, organizer):
+    f.MemberFactory(branch=world.branch_a)
+    f.MemberFactory(branch=world.branch_a2)
+    f.MemberFactory(branch=world.branch_b)
     resp = login(organizer).get("/classes/")
     behind = {b.pk for b in resp.context["behind"]}
     assert behind == {world.branch_a.pk, world.branch_a2.pk}
@@ -314,6 +317,7 @@ def _ended_in_quarter(world, host, audience, kind="party_lecture"):
 
 
 def test_the_records_count_classes_per_branch_and_flag_the_ones_behind(world, organizer):
+    f.MemberFactory(branch=world.branch_a2)
     _ended_in_quarter(world, world.branch_a, [world.branch_a])
     _ended_in_quarter(world, world.branch_a2, [world.branch_a2], kind="committee_meeting")
     resp = login(organizer).get("/classes/records/")
@@ -343,12 +347,18 @@ def test_bad_record_parameters_show_this_quarter(world, organizer, query):
     assert (resp.context["year"], resp.context["quarter"]) == current_quarter()
 
 
+def test_a_branch_with_no_members_yet_is_listed_but_not_flagged(world, organizer):
+    records = {r.branch.pk: r for r in login(organizer).get("/classes/records/").context["records"]}
+    assert records[world.branch_a2.pk].members == 0 and not records[world.branch_a2.pk].flagged
+
+
 def test_the_records_export_reads_back_cell_by_cell(world, organizer):
     import csv
     import io
 
     from openpyxl import load_workbook
 
+    f.MemberFactory(branch=world.branch_a2)
     _ended_in_quarter(world, world.branch_a, [world.branch_a])
     client = login(organizer)
     wb = load_workbook(io.BytesIO(client.get("/classes/records.xlsx").content))
@@ -366,10 +376,10 @@ def test_the_records_export_reads_back_cell_by_cell(world, organizer):
     ]
     assert rows[1:] == [
         ["孵化器联合党支部", 0, 0, 0, 0, 1, 1, None, None],
-        ["机关党支部", 0, 0, 0, 0, 0, 0, None, "是"],
+        ["机关党支部", 1, 0, 0, 0, 0, 0, None, "是"],
     ]
     text = client.get("/classes/records.csv").content.decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(text)))[2] == ["机关党支部", "0", "0", "0", "0", "0", "0", "", "是"]
+    assert list(csv.reader(io.StringIO(text)))[2] == ["机关党支部", "1", "0", "0", "0", "0", "0", "", "是"]
 
 
 def test_the_records_run_in_a_bounded_number_of_queries(world, organizer, django_assert_max_num_queries):

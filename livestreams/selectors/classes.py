@@ -279,8 +279,13 @@ class BranchRecord:
 
     @property
     def flagged(self) -> bool:
-        """A branch must hold a Party class at least once a quarter (三会一课)."""
-        return self.party_lectures == 0
+        """A branch must hold a Party class at least once a quarter (三会一课). A branch with no members on
+        the hub yet is listed but not flagged: there is nobody to hold it with."""
+        return self.party_lectures == 0 and self.members > 0
+
+    @property
+    def meeting_counts(self) -> list[int]:
+        return [self.counts.get(k, 0) for k in MEETING_KINDS]
 
     @property
     def rate(self) -> float | None:
