@@ -176,3 +176,21 @@ def test_the_change_email_goes_to_each_notified_person(world, organizer, member)
 def test_class_kinds_cover_the_three_meetings_and_one_class():
     kinds = set(PartyClass.ClassKind.values)
     assert {"general_meeting", "committee_meeting", "group_meeting", "party_lecture"} <= kinds
+
+
+def test_organizers_are_told_once_in_the_last_month_of_a_quarter_about_branches_behind(world, organizer):
+    from livestreams.services.classes import branches_behind_notify
+
+    f.MemberFactory(branch=world.branch_a)
+    assert branches_behind_notify(today=date(2026, 11, 1)) == 0  # not the last month of the quarter
+    assert branches_behind_notify(today=date(2026, 12, 1)) == 1
+    assert branches_behind_notify(today=date(2026, 12, 15)) == 0  # already told this quarter
+    n = Notification.objects.get(user=organizer, kind="branches_behind")
+    assert "孵化器联合党支部" in n.body and "quarter=4" in n.url
+
+
+def test_an_organizer_whose_branches_are_all_up_to_date_is_not_told(world, other_organizer):
+    from livestreams.services.classes import branches_behind_notify
+
+    assert branches_behind_notify(today=date(2026, 12, 1)) == 0
+    assert not Notification.objects.filter(kind="branches_behind").exists()

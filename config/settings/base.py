@@ -251,6 +251,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(seconds=20),
         "options": {"expires": 19},
     },
+    "classes-branches-behind": {
+        "task": "livestreams.tasks.classes.notify_branches_behind",
+        "schedule": crontab(day_of_month="1,15", hour=9, minute=0),
+    },
     # --- sales ---
     # --- dashboards ---
     # --- media ---

@@ -439,3 +439,34 @@ def class_change_email(
         return 0
     with mail.get_connection() as conn:
         return conn.send_messages(messages) or 0
+
+
+def branches_behind_notify(*, today: date | None = None) -> int:
+    """In the last month of a quarter, tell each organizer which of their branches have held no Party class
+    yet (三会一课). Once per organizer and quarter: the organizer's role row is locked while we look for the
+    notice already sent, so two runs at once send one. Returns how many organizers were told."""
+    from hub.models import Notification, Role
+    from livestreams.selectors.classes import branches_behind, current_quarter
+
+    today = today or timezone.localdate()
+    if today.month % 3 != 0:
+        return 0
+    year, quarter = current_quarter(today)
+    url = reverse("classes:records") + f"?year={year}&quarter={quarter}"
+    told = 0
+    for role_id, user_id in Role.objects.filter(kind=Role.Kind.ORGANIZER).values_list("pk", "user_id"):
+        with transaction.atomic():
+            role = Role.objects.select_for_update().select_related("user").filter(pk=role_id).first()
+            if role is None or not role.user.is_active:
+                continue
+            if Notification.objects.filter(user_id=user_id, kind="branches_behind", url=url).exists():
+                continue
+            behind = branches_behind(role.user, year=year, quarter=quarter)
+            if not behind:
+                continue
+            with override(settings.LANGUAGE_CODE):
+                title = _("%(n)s branches have held no Party class this quarter") % {"n": len(behind)}
+                body = "、".join(b.name for b in behind[:20])
+            notification_send(users=[role.user], kind="branches_behind", title=title, body=body, url=url)
+            told += 1
+    return told

@@ -12,3 +12,10 @@ def email_class_change(
     return class_change_email(
         session_id=session_id, change=change, user_ids=user_ids, count=count, reason=reason
     )
+
+
+@shared_task(ignore_result=True)
+def notify_branches_behind() -> int:
+    from livestreams.services.classes import branches_behind_notify
+
+    return branches_behind_notify()
