@@ -236,6 +236,25 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # --- live rooms ---
     # --- classes ---
+    "classes-lifecycle": {
+        "task": "livestreams.tasks.lifecycle.advance_sessions",
+        "schedule": timedelta(seconds=15),
+        "options": {"expires": 14},
+    },
+    "classes-reminders-arm": {
+        "task": "livestreams.tasks.reminders.arm_reminders",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
+    "classes-reminders-send": {
+        "task": "livestreams.tasks.reminders.send_due_reminders",
+        "schedule": timedelta(seconds=20),
+        "options": {"expires": 19},
+    },
+    "classes-branches-behind": {
+        "task": "livestreams.tasks.classes.notify_branches_behind",
+        "schedule": crontab(day_of_month="1,15", hour=9, minute=0),
+    },
     # --- sales ---
     # --- dashboards ---
     # --- media ---
@@ -248,6 +267,19 @@ HUB_REDIS_PREFIX = env_str("HUB_REDIS_PREFIX", "hub")
 # Where browsers fetch the media server's HLS playlists (nginx-rtmp with hls_nested on).
 HUB_HLS_BASE_URL = env_str("HUB_HLS_BASE_URL", "/hls/")
 HUB_PUBLIC_URL = env_str("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
+# --- classes ---
+# Minutes before a session at which reminders go out (classes can choose their own when scheduled).
+try:
+    HUB_REMINDER_OFFSETS = sorted(
+        {int(m) for m in env_list("HUB_REMINDER_OFFSETS_MINUTES", ["1440", "15"])}, reverse=True
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "HUB_REMINDER_OFFSETS_MINUTES must be whole minutes separated by commas, e.g. 1440,15."
+    ) from None
+HUB_REMINDER_BATCH_SIZE = env_int("HUB_REMINDER_BATCH_SIZE", 200)
+HUB_ATTENDANCE_THRESHOLD = env_int("HUB_ATTENDANCE_THRESHOLD_PERCENT", 60)
+HUB_COVER_MAX_BYTES = env_int("HUB_COVER_MAX_BYTES", 5 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,15 @@
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .sessions import LiveSession
+
+
+def default_reminder_offsets() -> list[int]:
+    return list(settings.HUB_REMINDER_OFFSETS)
 
 
 class ClassSeries(models.Model):
@@ -77,6 +83,14 @@ class PartyClass(models.Model):
         default=60,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    # Minutes before the start at which the audience is reminded; an empty list sends no reminders.
+    reminder_offsets = models.JSONField(
+        _("reminders (minutes before the start)"), default=default_reminder_offsets, blank=True
+    )
+    # Set once, by whichever beat run first sees the class live: the "class has started" notice goes out once.
+    start_notified_at = models.DateTimeField(null=True, blank=True)
+    attendance_computed_at = models.DateTimeField(_("attendance computed"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("Party class")
@@ -100,6 +114,8 @@ class Reminder(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     offset_minutes = models.PositiveIntegerField()
     due_at = models.DateTimeField(db_index=True)
+    # The session start this reminder was armed for: when the session moves, the reminder is re-armed.
+    for_starts_at = models.DateTimeField()
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -138,4 +154,27 @@ class Attendance(models.Model):
         return f"{self.member} @ {self.session_id}"
 
 
-__all__ = ["ClassSeries", "PartyClass", "Reminder", "Attendance"]
+def _feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A user's private iCalendar feed. The token is the only credential: revoking deletes the row, and a new
+    link gets a new token."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_feed_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self):
+        return str(self.user)
+
+
+__all__ = ["ClassSeries", "PartyClass", "Reminder", "Attendance", "CalendarFeed"]

@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from livestreams.models import Attendance, CalendarFeed, ClassSeries, PartyClass, Reminder
+
+
+@admin.register(PartyClass)
+class PartyClassAdmin(admin.ModelAdmin):
+    list_display = ["session", "class_kind", "venue", "attendance_threshold", "attendance_computed_at"]
+    list_filter = ["class_kind"]
+    search_fields = ["session__title"]
+    raw_id_fields = ["session", "lecturer_member", "lecturer_expert", "series"]
+    readonly_fields = ["start_notified_at", "attendance_computed_at"]
+
+
+@admin.register(ClassSeries)
+class ClassSeriesAdmin(admin.ModelAdmin):
+    list_display = ["id", "frequency", "until", "created_by", "created_at"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Read-only: reminders are armed and sent by the beat tasks; editing them by hand would break 'once'."""
+
+    list_display = ["session", "user", "offset_minutes", "due_at", "state", "sent_at"]
+    list_filter = ["state", "offset_minutes"]
+    search_fields = ["session__title", "user__email"]
+    raw_id_fields = ["session", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["session", "member", "seconds_watched", "attended", "excused"]
+    list_filter = ["attended", "excused"]
+    search_fields = ["session__title", "member__user__name"]
+    raw_id_fields = ["session", "member"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "last_used_at"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["token"]

@@ -1,0 +1,418 @@
+"""Reads of the Party-class area: lists, calendar, audiences, conflicts, reports and the 三会一课 ledger."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from hub.models import Role, User
+from hub.permissions import get_scope
+from livestreams.models import Attendance, LiveSession, PartyClass, SessionAudience
+from livestreams.permissions import visible_q
+from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization
+
+S = LiveSession.Status
+CK = PartyClass.ClassKind
+
+
+# --- Audiences ---------------------------------------------------------------------------------
+
+
+def audience_orgs_q(session: LiveSession, prefix: str = "") -> Q:
+    """Q over PartyOrganization (or a relation to it via prefix, e.g. 'branch__') for the session's audience."""
+    q = Q(pk__in=[])
+    rows = session.audience.select_related("organization").all()
+    for row in rows:
+        if row.include_subtree:
+            q |= Q(**{f"{prefix}path__startswith": row.organization.path})
+        else:
+            q |= Q(**{f"{prefix}pk": row.organization_id})
+    if session.audience_alliance_id:
+        # An alliance member organization brings the organizations below it, as in permissions.audience_q.
+        for path in AllianceMembership.objects.filter(alliance_id=session.audience_alliance_id).values_list(
+            "organization__path", flat=True
+        ):
+            q |= Q(**{f"{prefix}path__startswith": path})
+    return q
+
+
+def audience_members(session: LiveSession) -> QuerySet[PartyMember]:
+    """The Party members whose branch is in the session's audience."""
+    return PartyMember.objects.filter(audience_orgs_q(session, "branch__"))
+
+
+def audience_users(session: LiveSession) -> QuerySet[User]:
+    return User.objects.filter(is_active=True, party_member__in=audience_members(session))
+
+
+def reminder_recipient_ids(session: LiveSession) -> set[int]:
+    """Who is reminded before a session: its hosts always; for a Party class its audience and lecturer; for a
+    session hosted by an enterprise (a sales session) the merchants of that enterprise."""
+    ids = set(session.hosts.values_list("pk", flat=True))
+    if session.kind == LiveSession.Kind.PARTY_CLASS:
+        ids |= set(audience_users(session).values_list("pk", flat=True))
+        pc = (
+            PartyClass.objects.filter(session=session)
+            .select_related("lecturer_member", "lecturer_expert")
+            .first()
+        )
+        if pc is not None:
+            if pc.lecturer_member_id:
+                ids.add(pc.lecturer_member.user_id)
+            if pc.lecturer_expert_id and pc.lecturer_expert.user_id:
+                ids.add(pc.lecturer_expert.user_id)
+    if session.host_enterprise_id:
+        ids |= set(
+            Role.objects.filter(
+                kind=Role.Kind.MERCHANT, enterprise_id=session.host_enterprise_id
+            ).values_list("user_id", flat=True)
+        )
+    if not ids:
+        return ids
+    return set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+
+
+# --- Lists and the calendar -------------------------------------------------------------------
+
+
+def _visible_q(user) -> Q:
+    # permissions.visible_q ORs managed_q(), which is an empty Q() for staff, and Django drops an empty Q
+    # from an OR: staff would see only public sessions. Staff see every class here.
+    if get_scope(user).is_staff:
+        return Q()
+    return visible_q(user)
+
+
+def classes_visible(user) -> QuerySet[LiveSession]:
+    """Party classes the user may open: their organizations' classes, public ones, the ones they manage."""
+    return (
+        LiveSession.objects.filter(_visible_q(user), kind=LiveSession.Kind.PARTY_CLASS)
+        .select_related("host_organization", "party_class", "party_class__venue")
+        .distinct()
+    )
+
+
+def classes_live_now(*, user) -> list[LiveSession]:
+    return list(classes_visible(user).filter(status=S.LIVE).order_by("starts_at"))
+
+
+def classes_upcoming(*, user, limit: int = 50) -> list[LiveSession]:
+    return list(
+        classes_visible(user)
+        .filter(status__in=[S.SCHEDULED, S.DRAFT], ends_at__gt=timezone.now())
+        .order_by("starts_at")[:limit]
+    )
+
+
+def classes_past(*, user) -> QuerySet[LiveSession]:
+    return (
+        classes_visible(user)
+        .filter(Q(status__in=[S.ENDED, S.CANCELLED]) | Q(ends_at__lte=timezone.now()))
+        .exclude(status=S.LIVE)
+        .order_by("-starts_at")
+    )
+
+
+def classes_between(*, user, start: datetime, end: datetime) -> list[LiveSession]:
+    """Classes that overlap [start, end), cancelled ones included (the calendar shows them struck through)."""
+    return list(
+        classes_visible(user).filter(starts_at__lt=end, ends_at__gt=start).order_by("starts_at", "pk")
+    )
+
+
+# --- Conflicts ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Conflicts:
+    lecturer: list[LiveSession] = field(default_factory=list)
+    venue: list[LiveSession] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.lecturer or self.venue)
+
+
+def class_conflicts(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    lecturer_member_id: int | None = None,
+    lecturer_expert_id: int | None = None,
+    venue_id: int | None = None,
+    exclude_session_ids: list[int] | None = None,
+) -> Conflicts:
+    """Other classes (not cancelled, not ended) that already book the lecturer or the venue at that time."""
+    busy = PartyClass.objects.filter(
+        session__starts_at__lt=ends_at,
+        session__ends_at__gt=starts_at,
+        session__status__in=[S.DRAFT, S.SCHEDULED, S.LIVE],
+    ).exclude(session_id__in=exclude_session_ids or [])
+    found = Conflicts()
+    lecturer_q = Q(pk__in=[])
+    if lecturer_member_id:
+        lecturer_q |= Q(lecturer_member_id=lecturer_member_id)
+    if lecturer_expert_id:
+        lecturer_q |= Q(lecturer_expert_id=lecturer_expert_id)
+    if lecturer_member_id or lecturer_expert_id:
+        found.lecturer = [pc.session for pc in busy.filter(lecturer_q).select_related("session")[:5]]
+    if venue_id:
+        found.venue = [pc.session for pc in busy.filter(venue_id=venue_id).select_related("session")[:5]]
+    return found
+
+
+# --- Reports -----------------------------------------------------------------------------------
+
+
+@dataclass
+class AttendanceRow:
+    member: PartyMember
+    seconds: int
+    attended: bool
+    excused: bool
+    reason: str
+    signed_in_at: datetime | None
+
+    @property
+    def minutes(self) -> int:
+        return self.seconds // 60
+
+    @property
+    def state(self) -> str:
+        if self.attended:
+            return "attended"
+        return "excused" if self.excused else "absent"
+
+
+@dataclass
+class AttendanceReport:
+    rows: list[AttendanceRow]
+
+    @property
+    def attended(self) -> int:
+        return sum(r.attended for r in self.rows)
+
+    @property
+    def excused(self) -> int:
+        return sum(r.excused and not r.attended for r in self.rows)
+
+    @property
+    def absent(self) -> int:
+        return sum(not r.attended and not r.excused for r in self.rows)
+
+    @property
+    def expected(self) -> int:
+        return len(self.rows) - self.excused
+
+    @property
+    def rate(self) -> float | None:
+        return (self.attended / self.expected) if self.expected else None
+
+
+def attendance_report(session: LiveSession) -> AttendanceReport:
+    """Every audience member (and any other member who watched), with the minutes watched and the outcome.
+
+    Before attendance is computed the rows come from the audience alone, all absent."""
+    records = {
+        a.member_id: a
+        for a in Attendance.objects.filter(session=session).select_related("member__user", "member__branch")
+    }
+    members = {
+        m.pk: m
+        for m in audience_members(session)
+        .select_related("user", "branch")
+        .order_by("branch__path", "user__name")
+    }
+    for member_id, a in records.items():
+        members.setdefault(member_id, a.member)
+    rows = []
+    for member in sorted(members.values(), key=lambda m: (m.branch.path, m.user.name, m.pk)):
+        a = records.get(member.pk)
+        rows.append(
+            AttendanceRow(
+                member=member,
+                seconds=a.seconds_watched if a else 0,
+                attended=a.attended if a else False,
+                excused=a.excused if a else False,
+                reason=a.excuse_reason if a else "",
+                signed_in_at=a.signed_in_at if a else None,
+            )
+        )
+    return AttendanceReport(rows=rows)
+
+
+# --- 三会一课 ledger ---------------------------------------------------------------------------
+
+MEETING_KINDS = [CK.GENERAL_MEETING, CK.COMMITTEE_MEETING, CK.GROUP_MEETING, CK.PARTY_LECTURE]
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
+    tz = timezone.get_default_timezone()
+    first_month = 3 * (quarter - 1) + 1
+    start = datetime(year, first_month, 1, tzinfo=tz)
+    end = (
+        datetime(year + 1, 1, 1, tzinfo=tz) if quarter == 4 else datetime(year, first_month + 3, 1, tzinfo=tz)
+    )
+    return start, end
+
+
+def current_quarter(today: date | None = None) -> tuple[int, int]:
+    today = today or timezone.localdate()
+    return today.year, (today.month - 1) // 3 + 1
+
+
+@dataclass
+class BranchRecord:
+    branch: PartyOrganization
+    counts: dict[str, int]
+    classes_held: int
+    members: int
+    attended: int
+    expected: int
+
+    @property
+    def party_lectures(self) -> int:
+        return self.counts.get(CK.PARTY_LECTURE, 0)
+
+    @property
+    def flagged(self) -> bool:
+        """A branch must hold a Party class at least once a quarter (三会一课). A branch with no members on
+        the hub yet is listed but not flagged: there is nobody to hold it with."""
+        return self.party_lectures == 0 and self.members > 0
+
+    @property
+    def meeting_counts(self) -> list[int]:
+        return [self.counts.get(k, 0) for k in MEETING_KINDS]
+
+    @property
+    def rate(self) -> float | None:
+        return self.attended / self.expected if self.expected else None
+
+
+def ledger_branches(user) -> QuerySet[PartyOrganization]:
+    """The branches whose records a user may read: an organizer's subtree, an official's regions, staff: all."""
+    scope = get_scope(user)
+    q = scope.managed_orgs_q()
+    if scope.region_ids:
+        q |= Q(region_id__in=scope.region_ids)
+    if not (scope.is_staff or scope.is_organizer or scope.is_official):
+        return PartyOrganization.objects.none()
+    return PartyOrganization.objects.filter(q, kind=PartyOrganization.Kind.BRANCH).order_by("path")
+
+
+def branch_ledger(*, branches, year: int, quarter: int) -> list[BranchRecord]:
+    """Per branch, the classes and meetings held in the quarter and the attendance rate of its members.
+
+    A class counts for a branch when it ended in the quarter and the branch was in its audience (classes that
+    the branch hosts, and those of the organizations above it that include it). Four queries in all."""
+    branches = list(branches)
+    if not branches:
+        return []
+    start, end = quarter_bounds(year, quarter)
+    classes = list(
+        LiveSession.objects.filter(
+            kind=LiveSession.Kind.PARTY_CLASS, status=S.ENDED, starts_at__gte=start, starts_at__lt=end
+        )
+        .select_related("party_class")
+        .only("id", "audience_alliance_id", "party_class__class_kind")
+    )
+    class_ids = [c.id for c in classes]
+    audience = defaultdict(list)
+    for row in SessionAudience.objects.filter(session_id__in=class_ids).values(
+        "session_id", "organization__path", "include_subtree"
+    ):
+        audience[row["session_id"]].append((row["organization__path"], row["include_subtree"]))
+    alliance_paths = defaultdict(list)
+    alliance_ids = {c.audience_alliance_id for c in classes if c.audience_alliance_id}
+    for row in AllianceMembership.objects.filter(alliance_id__in=alliance_ids).values(
+        "alliance_id", "organization__path"
+    ):
+        alliance_paths[row["alliance_id"]].append(row["organization__path"])
+
+    def includes(c: LiveSession, path: str) -> bool:
+        for org_path, subtree in audience[c.id]:
+            if path == org_path or (subtree and path.startswith(org_path)):
+                return True
+        return any(path.startswith(p) for p in alliance_paths.get(c.audience_alliance_id, []))
+
+    branch_ids = [b.pk for b in branches]
+    stats = {
+        row["member__branch_id"]: row
+        for row in Attendance.objects.filter(
+            session_id__in=class_ids, member__branch_id__in=branch_ids, excused=False
+        )
+        .values("member__branch_id")
+        .annotate(expected=Count("pk"), attended=Count("pk", filter=Q(attended=True)))
+    }
+    members = dict(
+        PartyMember.objects.filter(branch_id__in=branch_ids)
+        .values("branch_id")
+        .annotate(n=Count("pk"))
+        .values_list("branch_id", "n")
+    )
+    records = []
+    for b in branches:
+        counts: dict[str, int] = defaultdict(int)
+        held = 0
+        for c in classes:
+            if includes(c, b.path):
+                held += 1
+                counts[c.party_class.class_kind] += 1
+        s = stats.get(b.pk, {})
+        records.append(
+            BranchRecord(
+                branch=b,
+                counts=dict(counts),
+                classes_held=held,
+                members=members.get(b.pk, 0),
+                attended=s.get("attended", 0),
+                expected=s.get("expected", 0),
+            )
+        )
+    return records
+
+
+def branches_behind(user, *, year: int | None = None, quarter: int | None = None) -> list[PartyOrganization]:
+    """The user's branches that have held no Party class in the quarter (by default the current one)."""
+    if year is None or quarter is None:
+        year, quarter = current_quarter()
+    scope = get_scope(user)
+    if not (scope.is_organizer or scope.is_staff):
+        return []
+    branches = PartyOrganization.objects.filter(scope.managed_orgs_q(), kind=PartyOrganization.Kind.BRANCH)
+    return [
+        r.branch
+        for r in branch_ledger(branches=branches.order_by("path"), year=year, quarter=quarter)
+        if r.flagged
+    ]
+
+
+def reminders_summary(session: LiveSession) -> list[dict]:
+    """How many reminders are pending/sent/dropped per offset, for the organizer's class page."""
+    from livestreams.models import Reminder
+
+    rows = list(
+        Reminder.objects.filter(session=session)
+        .values("offset_minutes", "state")
+        .annotate(n=Count("pk"))
+        .order_by("-offset_minutes", "state")
+    )
+    for row in rows:
+        row["label"] = Reminder.State(row["state"]).label
+    return rows
+
+
+def session_window(session: LiveSession) -> tuple[datetime, datetime]:
+    """The span attendance is measured over: when it actually went live and ended, else the scheduled times."""
+    start = session.went_live_at or session.starts_at
+    end = session.ended_at or session.ends_at
+    if end <= start:
+        start, end = session.starts_at, session.ends_at
+    return start, end
+
+
+def week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
