@@ -18,6 +18,9 @@ from django.http import Http404
 
 from hub.models import Role
 
+# A condition every row meets. Not Q(): Django drops an empty Q from an OR, so `x | Q()` would mean `x`.
+EVERYTHING = Q(pk__isnull=False)
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -55,7 +58,7 @@ class Scope:
     def managed_orgs_q(self, prefix: str = "") -> Q:
         """Q over PartyOrganization (or a relation to it, via prefix like 'branch__') for the managed subtrees."""
         if self.is_staff:
-            return Q()
+            return EVERYTHING
         q = Q(pk__in=[])
         for p in self.organizer_paths:
             q |= Q(**{f"{prefix}path__startswith": p})
@@ -65,7 +68,7 @@ class Scope:
         """Organizations a user may look at: managed subtrees, the official's regions, the member's branch
         and the organizations above it, the merchant's enterprise's organization."""
         if self.is_staff:
-            return Q()
+            return EVERYTHING
         q = self.managed_orgs_q(prefix)
         if self.region_ids:
             q |= Q(**{f"{prefix}region_id__in": self.region_ids})
@@ -83,7 +86,7 @@ class Scope:
     # --- Enterprises ---------------------------------------------------------------------
     def visible_enterprises_q(self) -> Q:
         if self.is_staff:
-            return Q()
+            return EVERYTHING
         q = Q(pk__in=self.enterprise_ids)
         if self.region_ids:
             q |= Q(region_id__in=self.region_ids)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from hub.permissions import Scope, get_scope
+from hub.permissions import EVERYTHING, Scope, get_scope
 from partyorgs.models import AllianceMembership, PartyOrganization
 
 from .models import LiveSession, SessionAudience
@@ -41,7 +41,7 @@ def audience_q(scope: Scope) -> Q:
 def managed_q(scope: Scope, user_id: int | None = None) -> Q:
     """LiveSession rows the user manages (hosts, organizers above the host, the host enterprise's merchants)."""
     if scope.is_staff:
-        return Q()
+        return EVERYTHING
     q = Q(pk__in=[])
     if scope.organizer_paths:
         q |= scope.managed_orgs_q("host_organization__")

@@ -79,18 +79,10 @@ def reminder_recipient_ids(session: LiveSession) -> set[int]:
 # --- Lists and the calendar -------------------------------------------------------------------
 
 
-def _visible_q(user) -> Q:
-    # permissions.visible_q ORs managed_q(), which is an empty Q() for staff, and Django drops an empty Q
-    # from an OR: staff would see only public sessions. Staff see every class here.
-    if get_scope(user).is_staff:
-        return Q()
-    return visible_q(user)
-
-
 def classes_visible(user) -> QuerySet[LiveSession]:
     """Party classes the user may open: their organizations' classes, public ones, the ones they manage."""
     return (
-        LiveSession.objects.filter(_visible_q(user), kind=LiveSession.Kind.PARTY_CLASS)
+        LiveSession.objects.filter(visible_q(user), kind=LiveSession.Kind.PARTY_CLASS)
         .select_related("host_organization", "party_class", "party_class__venue")
         .distinct()
     )
