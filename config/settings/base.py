@@ -237,6 +237,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     # --- live rooms ---
     # --- classes ---
     # --- sales ---
+    "sales-release-expired-studio-holds": {
+        "task": "livestreams.tasks.sales.release_expired_studio_holds",
+        "schedule": timedelta(minutes=1),
+    },
     # --- dashboards ---
     # --- media ---
 }
@@ -248,6 +252,15 @@ HUB_REDIS_PREFIX = env_str("HUB_REDIS_PREFIX", "hub")
 # Where browsers fetch the media server's HLS playlists (nginx-rtmp with hls_nested on).
 HUB_HLS_BASE_URL = env_str("HUB_HLS_BASE_URL", "/hls/")
 HUB_PUBLIC_URL = env_str("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
+# --- sales and studios ---
+# A studio slot held for a session awaiting approval is released after this many hours, and at the latest
+# this many hours before the session starts.
+HUB_STUDIO_HOLD_HOURS = env_int("HUB_STUDIO_HOLD_HOURS", 48)
+HUB_STUDIO_APPROVAL_LEAD_HOURS = env_int("HUB_STUDIO_APPROVAL_LEAD_HOURS", 2)
+if HUB_STUDIO_HOLD_HOURS < 1 or HUB_STUDIO_APPROVAL_LEAD_HOURS < 0:
+    raise ImproperlyConfigured(
+        "HUB_STUDIO_HOLD_HOURS must be 1 or more and HUB_STUDIO_APPROVAL_LEAD_HOURS 0 or more."
+    )
 
 LOGGING = {
     "version": 1,
