@@ -274,7 +274,7 @@ class StudioBooking(models.Model):
     hold_expires_at = models.DateTimeField(_("released unless approved by"), null=True, blank=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -327,7 +327,7 @@ class SalesResult(models.Model):
     flagged = models.BooleanField(_("flagged for review"), default=False)
     flag_reason = models.CharField(max_length=200, blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reported_at = models.DateTimeField(auto_now=True)
 
