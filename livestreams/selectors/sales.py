@@ -207,13 +207,9 @@ def enterprises_of_merchant(user) -> QuerySet[Enterprise]:
 
 
 def enterprises_with_history(user) -> QuerySet[Enterprise]:
-    """Enterprises whose sales history the user may look at."""
-    scope = get_scope(user)
-    if scope.is_staff:
-        return Enterprise.objects.all().order_by("name")
-    visible = sales_visible_q(scope, user.pk)
-    ids = SalesSession.objects.filter(visible).values("enterprise_id")
-    return Enterprise.objects.filter(Q(pk__in=scope.enterprise_ids) | Q(pk__in=ids)).order_by("name")
+    """Enterprises whose sales history the user may look at: their own (merchants), those in their
+    buildings or under their organizations (organizers), those of their region (officials)."""
+    return Enterprise.objects.filter(get_scope(user).visible_enterprises_q()).order_by("name")
 
 
 # --- Results and growth -----------------------------------------------------------------------------------
