@@ -15,8 +15,9 @@ from livestreams.models import LiveSession, SalesSession, StudioBooking
 from livestreams.selectors.sales import public_schedule
 from livestreams.services.sales import sales_session_approve, sales_session_reject
 from tests import factories as f
-from tests.sales_fixtures import approved, local, pending, register, studio  # noqa: F401
+from tests.sales_helpers import local, register
 
+pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 
 
@@ -56,7 +57,9 @@ def test_the_building_manager_approves_and_the_merchant_is_told(
     assert f'data-sales-id="{pending.pk}"' not in client.get("/sales/inbox/").content.decode()
 
 
-def test_the_approval_is_pushed_live_to_the_merchants_open_pages(world, merchant, organizer, pending, django_capture_on_commit_callbacks):
+def test_the_approval_is_pushed_live_to_the_merchants_open_pages(
+    world, merchant, organizer, pending, django_capture_on_commit_callbacks
+):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(user_group(merchant.pk), channel)
@@ -119,12 +122,18 @@ def test_merchants_never_see_other_enterprises_drafts(world, pending):
     client = client_for(other)
     for url in [f"/sales/{pending.pk}/", f"/sales/{pending.pk}/results/", f"/live/{pending.pk}/"]:
         assert client.get(url).status_code == 404, url
-    for url in [f"/sales/{pending.pk}/approve/", f"/sales/{pending.pk}/cancel/", f"/sales/{pending.pk}/studio/"]:
+    for url in [
+        f"/sales/{pending.pk}/approve/",
+        f"/sales/{pending.pk}/cancel/",
+        f"/sales/{pending.pk}/studio/",
+    ]:
         assert client.post(url).status_code == 404, url
     assert pending.session.title not in client.get("/sales/").content.decode()
 
 
-def test_organizers_of_other_buildings_and_members_see_nothing(world, other_organizer, member, outsider, pending):
+def test_organizers_of_other_buildings_and_members_see_nothing(
+    world, other_organizer, member, outsider, pending
+):
     for user in (other_organizer, member, outsider):
         client = client_for(user)
         assert client.get(f"/sales/{pending.pk}/").status_code == 404
@@ -191,7 +200,9 @@ def test_the_inbox_lists_pending_sessions_of_managed_buildings_soonest_first(
     assert body.index(sooner.session.title) < body.index(later.session.title)
 
 
-def test_an_email_failure_does_not_undo_the_approval(world, organizer, pending, settings, django_capture_on_commit_callbacks):
+def test_an_email_failure_does_not_undo_the_approval(
+    world, organizer, pending, settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
     with django_capture_on_commit_callbacks(execute=True):

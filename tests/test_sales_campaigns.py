@@ -11,8 +11,9 @@ from django.utils import timezone
 from livestreams.models import Campaign, LiveSession, PromotionSession
 from livestreams.selectors.sales import public_schedule
 from livestreams.services.sales import campaign_create, sales_session_approve
-from tests.sales_fixtures import local, register, studio  # noqa: F401
+from tests.sales_helpers import local, register
 
+pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 FMT = "%Y-%m-%dT%H:%M"
 
@@ -117,7 +118,9 @@ def test_a_promotional_session_must_fall_within_the_campaign(world, organizer, c
 
 
 def test_the_campaign_page_lists_approved_sessions_only(world, merchant, organizer, campaign, studio):
-    approved = register(merchant, world.enterprise_a, studio=studio, days=2, title="首发周已批准场次", campaign=campaign)
+    approved = register(
+        merchant, world.enterprise_a, studio=studio, days=2, title="首发周已批准场次", campaign=campaign
+    )
     register(merchant, world.enterprise_a, days=3, title="首发周待审批场次", campaign=campaign)
     sales_session_approve(sales_session=approved, user=organizer)
     body = client_for(None).get(f"/campaigns/{campaign.pk}/").content.decode()

@@ -44,7 +44,12 @@ def _result(enterprise, when: datetime, gmv: str, orders: int, viewers=0, follow
         session=session, enterprise=enterprise, platform="douyin", approval=SalesSession.Approval.APPROVED
     )
     return SalesResult.objects.create(
-        sales_session=ss, gmv=Decimal(gmv), orders=orders, peak_viewers=1, viewers=viewers, new_followers=followers
+        sales_session=ss,
+        gmv=Decimal(gmv),
+        orders=orders,
+        peak_viewers=1,
+        viewers=viewers,
+        new_followers=followers,
     )
 
 
@@ -78,7 +83,9 @@ def test_the_history_sums_each_month_and_compares_it_with_the_month_before(world
 
 
 @pytest.mark.django_db
-def test_the_history_page_shows_growth_for_the_merchants_enterprise(world, merchant, django_assert_max_num_queries):
+def test_the_history_page_shows_growth_for_the_merchants_enterprise(
+    world, merchant, django_assert_max_num_queries
+):
     today = timezone.localdate()
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)

@@ -11,8 +11,9 @@ from openpyxl import Workbook
 
 from livestreams.models import SalesResult, SalesSession
 from livestreams.services.sales_import import parse_results
-from tests.sales_fixtures import ended_sales_session, pending, studio  # noqa: F401
+from tests.sales_helpers import ended_sales_session
 
+pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 
 HEADER = "场次编号,标题,成交额（元）,订单数,峰值在线,观看人数,新增粉丝"
@@ -40,16 +41,24 @@ def xlsx_file(rows, name="results.xlsx"):
 
 @pytest.fixture
 def two_sessions(world):
-    return ended_sales_session(world.enterprise_a, days_ago=2), ended_sales_session(world.enterprise_a, days_ago=1)
+    return ended_sales_session(world.enterprise_a, days_ago=2), ended_sales_session(
+        world.enterprise_a, days_ago=1
+    )
 
 
 def test_it_imports_a_valid_csv(world, merchant, two_sessions):
     a, b = two_sessions
-    text = f"{HEADER}\n{a.pk},第一场,\"12,800.50\",320,860,15200,430\n{b.pk},第二场,¥9800,210,640,,\n"
+    text = f'{HEADER}\n{a.pk},第一场,"12,800.50",320,860,15200,430\n{b.pk},第二场,¥9800,210,640,,\n'
     response = client_for(merchant).post("/sales/results/import/", {"file": csv_file(text)})
     assert response.status_code == 302 and response["Location"] == "/sales/history/"
     ra, rb = SalesResult.objects.get(sales_session=a), SalesResult.objects.get(sales_session=b)
-    assert (ra.gmv, ra.orders, ra.peak_viewers, ra.viewers, ra.new_followers) == (Decimal("12800.50"), 320, 860, 15200, 430)
+    assert (ra.gmv, ra.orders, ra.peak_viewers, ra.viewers, ra.new_followers) == (
+        Decimal("12800.50"),
+        320,
+        860,
+        15200,
+        430,
+    )
     assert (rb.gmv, rb.orders, rb.viewers, rb.new_followers) == (Decimal("9800.00"), 210, 0, 0)
 
 
@@ -70,7 +79,9 @@ def test_it_imports_an_xlsx_with_numbers_as_excel_stores_them(world, merchant, t
 def test_it_reads_a_csv_that_chinese_excel_saved_in_gbk(world, merchant, two_sessions):
     a, _ = two_sessions
     text = f"场次编号,成交额（元）,订单数,峰值在线\n{a.pk},100.00,1,2\n"
-    response = client_for(merchant).post("/sales/results/import/", {"file": csv_file(text, encoding="gb18030")})
+    response = client_for(merchant).post(
+        "/sales/results/import/", {"file": csv_file(text, encoding="gb18030")}
+    )
     assert response.status_code == 302
     assert SalesResult.objects.get().gmv == Decimal("100.00")
 
@@ -126,7 +137,9 @@ def test_sessions_of_other_enterprises_or_not_yet_ended_are_refused(world, merch
     ],
 )
 def test_unreadable_files_get_a_clear_message(world, merchant, name, content, fragment):
-    response = client_for(merchant).post("/sales/results/import/", {"file": SimpleUploadedFile(name, content)})
+    response = client_for(merchant).post(
+        "/sales/results/import/", {"file": SimpleUploadedFile(name, content)}
+    )
     assert response.status_code == 200
     assert fragment in response.content.decode()
     assert not SalesResult.objects.exists()
@@ -152,13 +165,17 @@ def test_the_template_lists_the_sessions_awaiting_results(world, merchant, two_s
     assert lines[0].startswith("场次编号,标题,开始时间,成交额（元）")
     assert [line.split(",")[0] for line in lines[1:]] == [str(a.pk), str(b.pk)]
     # The template, filled in, imports as is.
-    filled = "\n".join([lines[0]] + [",".join(line.split(",")[:3] + ["100", "1", "1", "0", "0"]) for line in lines[1:]])
+    filled = "\n".join(
+        [lines[0]] + [",".join(line.split(",")[:3] + ["100", "1", "1", "0", "0"]) for line in lines[1:]]
+    )
     assert client_for(merchant).post("/sales/results/import/", {"file": csv_file(filled)}).status_code == 302
     assert SalesResult.objects.count() == 2
     assert not SalesSession.objects.filter(result__isnull=True, enterprise=world.enterprise_a).exists()
 
 
-@pytest.mark.parametrize("persona, status", [("organizer", 403), ("official", 403), ("member", 403), ("staff", 200)])
+@pytest.mark.parametrize(
+    "persona, status", [("organizer", 403), ("official", 403), ("member", 403), ("staff", 200)]
+)
 def test_only_merchants_and_staff_import(personas, world, persona, status):
     client = client_for(personas[persona])
     assert client.get("/sales/results/import/").status_code == status

@@ -11,8 +11,10 @@ from livestreams.models import StudioBooking
 from livestreams.services.sales import sales_session_approve
 from livestreams.services.studios import studio_bookings_release_expired
 from livestreams.tasks.sales import release_expired_studio_holds
-from tests.sales_fixtures import local, pending, register, studio  # noqa: F401
+from tests.sales_helpers import register
 from tests.support import wait_until
+
+pytest_plugins = ["tests.sales_fixtures"]
 
 
 @pytest.mark.django_db
@@ -45,7 +47,9 @@ def test_an_approved_session_keeps_its_slot(world, organizer, pending):
 
 
 @pytest.mark.django_db
-def test_a_released_session_can_book_a_studio_again_from_its_page(world, merchant, organizer, pending, studio):
+def test_a_released_session_can_book_a_studio_again_from_its_page(
+    world, merchant, organizer, pending, studio
+):
     from django.test import Client
 
     studio_bookings_release_expired(now=StudioBooking.objects.get().hold_expires_at)
@@ -69,7 +73,9 @@ def test_the_beat_runs_the_release_every_minute():
 
 def test_a_real_worker_releases_an_expired_hold(world, merchant, studio, celery_worker):
     ss = register(merchant, world.enterprise_a, studio=studio)
-    StudioBooking.objects.filter(session_id=ss.pk).update(hold_expires_at=timezone.now() - timedelta(minutes=1))
+    StudioBooking.objects.filter(session_id=ss.pk).update(
+        hold_expires_at=timezone.now() - timedelta(minutes=1)
+    )
     release_expired_studio_holds.delay()
     wait_until(
         lambda: StudioBooking.objects.get(session_id=ss.pk).state == StudioBooking.State.RELEASED,

@@ -9,8 +9,9 @@ from django.test import Client
 
 from livestreams.models import SalesResult, SalesSession
 from livestreams.services.sales import peak_is_suspicious, sales_result_report
-from tests.sales_fixtures import ended_sales_session, pending, studio  # noqa: F401
+from tests.sales_helpers import ended_sales_session
 
+pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 
 
@@ -21,7 +22,13 @@ def client_for(user):
 
 
 def results(**overrides):
-    data = {"gmv": "128800.50", "orders": "3120", "peak_viewers": "860", "viewers": "15200", "new_followers": "430"}
+    data = {
+        "gmv": "128800.50",
+        "orders": "3120",
+        "peak_viewers": "860",
+        "viewers": "15200",
+        "new_followers": "430",
+    }
     data.update(overrides)
     return data
 
@@ -45,14 +52,18 @@ def test_the_form_is_prefilled_with_the_peak_the_hub_room_measured(world, mercha
 
 
 def test_no_prefill_for_sessions_on_other_platforms(world, merchant):
-    ss = ended_sales_session(world.enterprise_a, platform=SalesSession.Platform.KUAISHOU, peak=245, went_live=True)
+    ss = ended_sales_session(
+        world.enterprise_a, platform=SalesSession.Platform.KUAISHOU, peak=245, went_live=True
+    )
     body = client_for(merchant).get(f"/sales/{ss.pk}/results/").content.decode()
     assert 'name="peak_viewers" value="245"' not in body
 
 
 def test_a_peak_far_above_the_measured_one_is_flagged(world, merchant):
     ss = ended_sales_session(world.enterprise_a, platform=SalesSession.Platform.HUB, peak=200, went_live=True)
-    response = client_for(merchant).post(f"/sales/{ss.pk}/results/", results(peak_viewers="5000"), follow=True)
+    response = client_for(merchant).post(
+        f"/sales/{ss.pk}/results/", results(peak_viewers="5000"), follow=True
+    )
     result = SalesResult.objects.get()
     assert result.flagged and result.measured_peak_viewers == 200 and result.peak_viewers == 5000
     body = response.content.decode()
@@ -65,7 +76,15 @@ def test_a_peak_far_above_the_measured_one_is_flagged(world, merchant):
 
 @pytest.mark.parametrize(
     "reported, measured, flagged",
-    [(5000, 200, True), (301, 200, True), (300, 200, False), (29, 5, True), (20, 5, False), (10, None, False), (20, 0, True)],
+    [
+        (5000, 200, True),
+        (301, 200, True),
+        (300, 200, False),
+        (29, 5, True),
+        (20, 5, False),
+        (10, None, False),
+        (20, 0, True),
+    ],
 )
 def test_the_flag_rule(reported, measured, flagged):
     assert peak_is_suspicious(reported, measured) is flagged

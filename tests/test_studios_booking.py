@@ -17,8 +17,9 @@ from livestreams.services.studios import (
     studio_booking_release,
     studio_update,
 )
-from tests.sales_fixtures import local, studio  # noqa: F401
+from tests.sales_helpers import local
 
+pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 
 
@@ -87,7 +88,9 @@ def test_other_studios_are_independent(world, studio):
     from tests.factories import StudioFactory
 
     book(studio, world, local(3, 10), local(3, 12))
-    studio_two = StudioFactory(building=world.building_a, name="二号直播间", opens_at=studio.opens_at, closes_at=studio.closes_at)
+    studio_two = StudioFactory(
+        building=world.building_a, name="二号直播间", opens_at=studio.opens_at, closes_at=studio.closes_at
+    )
     assert book(studio_two, world, local(3, 10), local(3, 12)).pk
 
 

@@ -13,9 +13,10 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from livestreams.models import StudioBooking
 from livestreams.services.studios import StudioConflict, studio_book
-from tests.sales_fixtures import local, studio  # noqa: F401
+from tests.sales_helpers import local
 from tests.support import wait_until
 
+pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -39,7 +40,11 @@ def test_exactly_one_of_two_simultaneous_bookings_wins(world, studio, merchant):
     def attempt():
         barrier.wait(timeout=10)
         return studio_book(
-            studio=studio, enterprise=world.enterprise_a, starts_at=local(3, 10), ends_at=local(3, 12), user=merchant
+            studio=studio,
+            enterprise=world.enterprise_a,
+            starts_at=local(3, 10),
+            ends_at=local(3, 12),
+            user=merchant,
         )
 
     results = {}
@@ -88,7 +93,9 @@ def test_a_booking_racing_an_uncommitted_one_loses_once_that_commits(world, stud
                 second_pid["pid"] = cursor.fetchone()[0]
         second_started.set()
         # Overlaps the first by an hour; its own check cannot see the uncommitted row on PostgreSQL.
-        return studio_book(studio=studio, enterprise=world.enterprise_a, starts_at=local(3, 11), ends_at=local(3, 13))
+        return studio_book(
+            studio=studio, enterprise=world.enterprise_a, starts_at=local(3, 11), ends_at=local(3, 13)
+        )
 
     t1 = _in_thread(first, results, "first")
     t2 = _in_thread(second, results, "second")
@@ -114,10 +121,14 @@ def test_a_booking_racing_an_uncommitted_one_loses_once_that_commits(world, stud
     assert StudioBooking.objects.filter(studio=studio).count() == 1
 
 
-def test_the_database_itself_refuses_an_overlapping_row_on_postgresql_and_the_service_on_sqlite(world, studio):
+def test_the_database_itself_refuses_an_overlapping_row_on_postgresql_and_the_service_on_sqlite(
+    world, studio
+):
     """Writing around the service: PostgreSQL's constraint still refuses the row; SQLite has no such
     constraint, which is why every booking there goes through studio_book inside one transaction."""
-    first = studio_book(studio=studio, enterprise=world.enterprise_a, starts_at=local(3, 10), ends_at=local(3, 12))
+    first = studio_book(
+        studio=studio, enterprise=world.enterprise_a, starts_at=local(3, 10), ends_at=local(3, 12)
+    )
     row = StudioBooking(
         studio=studio,
         enterprise=world.enterprise_a,
@@ -132,7 +143,9 @@ def test_the_database_itself_refuses_an_overlapping_row_on_postgresql_and_the_se
         assert StudioBooking.objects.count() == 1
     else:
         with pytest.raises(StudioConflict) as caught:
-            studio_book(studio=studio, enterprise=world.enterprise_a, starts_at=row.starts_at, ends_at=row.ends_at)
+            studio_book(
+                studio=studio, enterprise=world.enterprise_a, starts_at=row.starts_at, ends_at=row.ends_at
+            )
         assert caught.value.blocking == [first]
     # A released row does not count: the constraint (and the check) cover held and confirmed bookings only.
     StudioBooking.objects.filter(pk=first.pk).update(state=StudioBooking.State.RELEASED)

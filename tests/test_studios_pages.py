@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from livestreams.models import Studio
 from livestreams.selectors.studios import week_start
-from tests.sales_fixtures import local, other_studio, register, studio  # noqa: F401
+from tests.sales_helpers import local, register
 
+pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 
 
@@ -25,7 +26,9 @@ def test_merchants_see_the_studios_of_their_building_only(world, merchant, studi
     assert client_for(merchant).get(f"/studios/{other_studio.pk}/").status_code == 404
 
 
-def test_the_calendar_shows_bookings_and_free_stretches(world, merchant, studio, django_assert_max_num_queries):
+def test_the_calendar_shows_bookings_and_free_stretches(
+    world, merchant, studio, django_assert_max_num_queries
+):
     day = local(3, 0).date()
     ss = register(merchant, world.enterprise_a, studio=studio, days=3, start=10, hours=2, title="我的场次")
     client = client_for(merchant)
@@ -78,14 +81,18 @@ def test_an_organizer_adds_and_edits_a_studio_with_validated_hours(world, organi
     bad = client.post("/studios/new/", data)
     assert bad.status_code == 200 and "关闭时间必须晚于" in bad.content.decode()
     assert not Studio.objects.exists()
-    assert "0" in client.post("/studios/new/", {**data, "closes_at": "21:00", "capacity": "-1"}).content.decode()
+    assert (
+        "0" in client.post("/studios/new/", {**data, "closes_at": "21:00", "capacity": "-1"}).content.decode()
+    )
     too_long = client.post("/studios/new/", {**data, "closes_at": "21:00", "changeover_minutes": "600"})
     assert too_long.status_code == 200 and not Studio.objects.exists()
     response = client.post("/studios/new/", {**data, "closes_at": "21:00"})
     studio = Studio.objects.get()
     assert response.status_code == 302
     assert (studio.opens_at, studio.closes_at, studio.changeover_minutes) == (time(9), time(21), 20)
-    edit = client.post(f"/studios/{studio.pk}/edit/", {**data, "closes_at": "22:30", "changeover_minutes": "45"})
+    edit = client.post(
+        f"/studios/{studio.pk}/edit/", {**data, "closes_at": "22:30", "changeover_minutes": "45"}
+    )
     assert edit.status_code == 302
     studio.refresh_from_db()
     assert studio.closes_at == time(22, 30) and studio.changeover_minutes == 45
@@ -96,13 +103,22 @@ def test_an_organizer_adds_and_edits_a_studio_with_validated_hours(world, organi
 def test_an_organizer_cannot_add_a_studio_to_another_building(world, organizer):
     client_for(organizer).post(
         "/studios/new/",
-        {"building": world.building_b.pk, "name": "x", "capacity": "2", "opens_at": "08:00", "closes_at": "20:00", "changeover_minutes": "30"},
+        {
+            "building": world.building_b.pk,
+            "name": "x",
+            "capacity": "2",
+            "opens_at": "08:00",
+            "closes_at": "20:00",
+            "changeover_minutes": "30",
+        },
     )
     assert not Studio.objects.exists()
 
 
 def test_a_free_slot_link_prefills_the_registration(world, merchant, studio):
-    body = client_for(merchant).get(f"/studios/{studio.pk}/?week={(timezone.localdate() + timedelta(days=7)).isoformat()}")
+    body = client_for(merchant).get(
+        f"/studios/{studio.pk}/?week={(timezone.localdate() + timedelta(days=7)).isoformat()}"
+    )
     link = body.content.decode().split('href="/sales/new/?')[1].split('"')[0].replace("&amp;", "&")
     form = client_for(merchant).get("/sales/new/?" + link).content.decode()
     assert f'<option value="{studio.pk}" selected>' in form

@@ -25,7 +25,17 @@ MAX_GMV = Decimal("999999999999.99")
 # Column -> the headers accepted for it (compared without spaces and case; Chinese first).
 COLUMNS = {
     "session": ["场次编号", "场次", "编号", "sessionid", "session", "id"],
-    "gmv": ["成交额（元）", "成交额(元)", "成交额", "销售额（元）", "销售额(元)", "销售额", "gmv（元）", "gmv", "gmv(yuan)"],
+    "gmv": [
+        "成交额（元）",
+        "成交额(元)",
+        "成交额",
+        "销售额（元）",
+        "销售额(元)",
+        "销售额",
+        "gmv（元）",
+        "gmv",
+        "gmv(yuan)",
+    ],
     "orders": ["订单数", "订单", "orders"],
     "peak_viewers": ["峰值在线", "峰值在线人数", "peakviewers", "peak"],
     "viewers": ["观看人数", "viewers"],
