@@ -230,3 +230,55 @@ def test_a_merchant_cancels_a_session_and_frees_its_studio(world, merchant, pend
     assert StudioBooking.objects.get().state == StudioBooking.State.CANCELLED
     assert client.post(f"/sales/{pending.pk}/cancel/").status_code == 302  # already cancelled: no error
     assert register(merchant, world.enterprise_a, studio=studio).pk  # the slot is free again
+
+
+def _png(name="product.png"):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (40, 30), (200, 16, 46)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_a_product_may_have_an_image(world, merchant):
+    data = form_data(world)
+    data["products-0-image"] = _png()
+    response = client_for(merchant).post("/sales/new/", data)
+    assert response.status_code == 302
+    product = Product.objects.get(name="郑州烩面礼盒")
+    assert product.image.name.startswith("products/") and product.image.width == 40
+    assert not Product.objects.get(name="新郑红枣").image
+
+
+def test_a_file_that_is_not_an_image_is_refused(world, merchant):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = form_data(world)
+    data["products-0-image"] = SimpleUploadedFile("fake.png", b"not an image", content_type="image/png")
+    response = client_for(merchant).post("/sales/new/", data)
+    assert response.status_code == 200 and "图片" in response.content.decode()
+    assert not SalesSession.objects.exists()
+
+
+def test_an_incubator_tenant_books_the_incubators_studios_and_its_managers_approve(world, organizer, studio):
+    enterprise = f.EnterpriseFactory(name="鲸选直播创客", region=world.sub_a, building=None)
+    incubator = f.IncubatorFactory(name="白鲸·孵化器", building=world.building_a)
+    f.IncubatorTenantFactory(incubator=incubator, name="鲸选直播创客", enterprise=enterprise)
+    maker = f.UserFactory(email="maker@example.com")
+    Role.objects.create(user=maker, kind=Role.Kind.MERCHANT, enterprise=enterprise)
+    no_studio = register(maker, enterprise, title="创客第一场")
+    assert no_studio.building == world.building_a
+    in_studio = register(maker, enterprise, studio=studio, days=4, title="创客第二场")
+    assert in_studio.building == world.building_a
+    inbox = client_for(organizer).get("/sales/inbox/").content.decode()
+    assert "创客第一场" in inbox and "创客第二场" in inbox
+
+
+def test_the_detail_page_needs_few_queries(world, merchant, organizer, pending, django_assert_max_num_queries):
+    for user in (merchant, organizer):
+        client = client_for(user)
+        with django_assert_max_num_queries(14):
+            assert client.get(f"/sales/{pending.pk}/").status_code == 200

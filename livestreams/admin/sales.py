@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from livestreams.models import (
     Campaign,
@@ -37,6 +38,7 @@ class StudioAdmin(admin.ModelAdmin):
 class ProductInline(admin.TabularInline):
     model = Product
     extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class SalesResultInline(admin.StackedInline):
