@@ -277,7 +277,9 @@ def test_an_incubator_tenant_books_the_incubators_studios_and_its_managers_appro
     assert "创客第一场" in inbox and "创客第二场" in inbox
 
 
-def test_the_detail_page_needs_few_queries(world, merchant, organizer, pending, django_assert_max_num_queries):
+def test_the_detail_page_needs_few_queries(
+    world, merchant, organizer, pending, django_assert_max_num_queries
+):
     for user in (merchant, organizer):
         client = client_for(user)
         with django_assert_max_num_queries(14):

@@ -309,7 +309,8 @@ def sales_monthly_history(*, enterprise_ids, months: int = 12, today: date | Non
     for i in range(months):
         month = _month_add(first, i)
         r = by_month.get(month, {})
-        gmv = r.get("gmv") or Decimal("0.00")
+        # SQLite sums decimals with more places than the column has.
+        gmv = (r.get("gmv") or Decimal("0")).quantize(Decimal("0.01"))
         orders = r.get("orders") or 0
         history.append(
             MonthRow(
@@ -319,7 +320,7 @@ def sales_monthly_history(*, enterprise_ids, months: int = 12, today: date | Non
                 orders=orders,
                 viewers=r.get("viewers") or 0,
                 new_followers=r.get("new_followers") or 0,
-                gmv_growth=growth_percent(gmv, prev.get("gmv") or 0),
+                gmv_growth=growth_percent(gmv, (prev.get("gmv") or Decimal("0")).quantize(Decimal("0.01"))),
                 orders_growth=growth_percent(orders, prev.get("orders") or 0),
             )
         )
