@@ -193,7 +193,7 @@ def test_the_inbox_lists_pending_sessions_of_managed_buildings_soonest_first(
     later = register(merchant, world.enterprise_a, studio=studio, days=6, title="晚一点的场次")
     sooner = register(merchant, world.enterprise_a, days=2, title="早一点的场次")
     for i in range(5):
-        register(merchant, world.enterprise_a, days=8 + i, title=f"其他场次{i}")
+        register(merchant, world.enterprise_a, studio=studio, days=8 + i, title=f"其他场次{i}")
     client = client_for(organizer)
     with django_assert_max_num_queries(12):
         body = client.get("/sales/inbox/").content.decode()

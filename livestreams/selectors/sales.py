@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -134,7 +134,15 @@ def sales_inbox(*, user) -> list[SalesSession]:
         _base()
         .filter(review_q(scope), approval=A.PENDING)
         .exclude(session__status=S.CANCELLED)
-        .prefetch_related("products", "session__bookings__studio")
+        .prefetch_related(
+            "products",
+            Prefetch(
+                "session__bookings",
+                queryset=StudioBooking.objects.filter(state__in=StudioBooking.ACTIVE_STATES).select_related(
+                    "studio__building"
+                ),
+            ),
+        )
         .order_by("session__starts_at")
     )
     return list(qs)
