@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("partyorgs.urls")),
     path("", include("livestreams.urls.room")),
     path("", include("livestreams.urls.classes")),
+    path("", include("livestreams.urls.sales")),
+    path("", include("livestreams.urls.studios")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -256,6 +256,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(day_of_month="1,15", hour=9, minute=0),
     },
     # --- sales ---
+    "sales-release-expired-studio-holds": {
+        "task": "livestreams.tasks.sales.release_expired_studio_holds",
+        "schedule": timedelta(minutes=1),
+    },
     # --- dashboards ---
     # --- media ---
 }
@@ -280,6 +284,15 @@ except ValueError:
 HUB_REMINDER_BATCH_SIZE = env_int("HUB_REMINDER_BATCH_SIZE", 200)
 HUB_ATTENDANCE_THRESHOLD = env_int("HUB_ATTENDANCE_THRESHOLD_PERCENT", 60)
 HUB_COVER_MAX_BYTES = env_int("HUB_COVER_MAX_BYTES", 5 * 1024 * 1024)
+# --- sales and studios ---
+# A studio slot held for a session awaiting approval is released after this many hours, and at the latest
+# this many hours before the session starts.
+HUB_STUDIO_HOLD_HOURS = env_int("HUB_STUDIO_HOLD_HOURS", 48)
+HUB_STUDIO_APPROVAL_LEAD_HOURS = env_int("HUB_STUDIO_APPROVAL_LEAD_HOURS", 2)
+if HUB_STUDIO_HOLD_HOURS < 1 or HUB_STUDIO_APPROVAL_LEAD_HOURS < 0:
+    raise ImproperlyConfigured(
+        "HUB_STUDIO_HOLD_HOURS must be 1 or more and HUB_STUDIO_APPROVAL_LEAD_HOURS 0 or more."
+    )
 
 LOGGING = {
     "version": 1,

@@ -1,1 +1,1 @@
-"""Forms of the live-session areas, one module per area."""
+"""Forms of the live-session areas, one module per area; they parse and validate, services write."""

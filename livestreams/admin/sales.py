@@ -1,0 +1,93 @@
+from django.contrib import admin
+from django.db import models
+
+from livestreams.models import (
+    Campaign,
+    Product,
+    PromotionSession,
+    SalesResult,
+    SalesSession,
+    Studio,
+    StudioBooking,
+)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "building", "region", "starts_on", "ends_on"]
+    list_filter = ["region"]
+    search_fields = ["name"]
+    raw_id_fields = ["created_by"]
+
+
+@admin.register(Studio)
+class StudioAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "building",
+        "capacity",
+        "opens_at",
+        "closes_at",
+        "changeover_minutes",
+        "is_active",
+    ]
+    list_filter = ["building", "is_active"]
+    search_fields = ["name", "building__name"]
+
+
+class ProductInline(admin.TabularInline):
+    model = Product
+    extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class SalesResultInline(admin.StackedInline):
+    model = SalesResult
+    extra = 0
+    raw_id_fields = ["reported_by"]
+
+
+@admin.register(SalesSession)
+class SalesSessionAdmin(admin.ModelAdmin):
+    list_display = ["session", "enterprise", "platform", "approval", "campaign"]
+    list_filter = ["approval", "platform", "campaign"]
+    search_fields = ["session__title", "enterprise__name"]
+    raw_id_fields = ["session", "enterprise", "building", "reviewed_by"]
+    list_select_related = ["session", "enterprise", "campaign"]
+    inlines = [ProductInline, SalesResultInline]
+
+
+@admin.register(PromotionSession)
+class PromotionSessionAdmin(admin.ModelAdmin):
+    list_display = ["session", "host_names", "platform", "campaign"]
+    raw_id_fields = ["session"]
+    list_select_related = ["session", "campaign"]
+
+
+@admin.register(StudioBooking)
+class StudioBookingAdmin(admin.ModelAdmin):
+    """Bookings are changed through the hub (which keeps the changeover gap); the admin shows them."""
+
+    list_display = [
+        "studio",
+        "starts_at",
+        "ends_at",
+        "blocked_until",
+        "enterprise",
+        "state",
+        "hold_expires_at",
+    ]
+    list_filter = ["state", "studio"]
+    raw_id_fields = ["session", "enterprise", "created_by"]
+    list_select_related = ["studio", "studio__building", "enterprise"]
+    readonly_fields = ["blocked_until"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SalesResult)
+class SalesResultAdmin(admin.ModelAdmin):
+    list_display = ["sales_session", "gmv", "orders", "peak_viewers", "measured_peak_viewers", "flagged"]
+    list_filter = ["flagged"]
+    raw_id_fields = ["sales_session", "reported_by"]

@@ -1,0 +1,569 @@
+"""Writes of livestream sales: registration, approval, results, campaigns and promotional sessions.
+
+A merchant's session is a LiveSession of kind "sales" in DRAFT with SalesSession.approval "pending" until
+a manager of its building approves it; approval makes it SCHEDULED and public (the lifecycle beat of the
+classes area then opens and ends it on time and reminds its hosts), rejection keeps it a draft with the
+reason. Merchants and hosts are told live (notification_send) and by email.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from hub.permissions import get_scope
+from hub.services import notification_send
+from livestreams.models import (
+    Campaign,
+    LiveSession,
+    Product,
+    PromotionSession,
+    SalesResult,
+    SalesSession,
+    Studio,
+    StudioBooking,
+)
+from livestreams.selectors.sales import (
+    can_edit,
+    can_manage_campaign,
+    can_review,
+    measured_peak,
+    merchants_of,
+    result_reportable,
+    reviewers_of,
+)
+from livestreams.selectors.studios import merchant_building_ids
+from livestreams.services.sessions import session_cancel
+from livestreams.services.studios import studio_book, studio_booking_cancel, studio_booking_confirm
+from livestreams.services.studios import studio_booking_release as _release
+from partyorgs.models import Building, Enterprise, IncubatorTenant, PartyOrganization
+
+logger = logging.getLogger(__name__)
+
+A = SalesSession.Approval
+S = LiveSession.Status
+MIN_SESSION = timedelta(minutes=15)
+MAX_SESSION = timedelta(hours=12)
+# A self-reported peak is flagged when it is more than PEAK_FLAG_RATIO times the measured one and at least
+# PEAK_FLAG_MIN_EXCESS people more (so that 3 reported against 1 measured is not an alarm).
+PEAK_FLAG_RATIO = Decimal("1.5")
+PEAK_FLAG_MIN_EXCESS = 20
+
+
+@dataclass
+class ProductData:
+    name: str
+    price: Decimal
+    link: str = ""
+    image: object = None  # an uploaded file, or None
+
+
+# --- Notifications and email ------------------------------------------------------------------------------
+
+
+def _absolute(path: str) -> str:
+    return settings.HUB_PUBLIC_URL.rstrip("/") + path
+
+
+def _send_emails(user_ids: list[int], template: str, context: dict) -> None:
+    """Subject/text/html triplet under templates/livestreams/sales/email/, in the hub's language.
+
+    Runs after the commit: a mail server that is down must not undo an approval, so failures are logged."""
+    from hub.models import User
+
+    users = [u for u in User.objects.filter(pk__in=user_ids, is_active=True) if u.email]
+    if not users:
+        return
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            base = f"livestreams/sales/email/{template}"
+            subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+            text = render_to_string(f"{base}.txt", context)
+            html = render_to_string(f"{base}.html", context)
+        messages = []
+        for user in users:
+            msg = EmailMultiAlternatives(subject, text, to=[user.email])
+            msg.attach_alternative(html, "text/html")
+            messages.append(msg)
+        get_connection().send_messages(messages)
+    except Exception:
+        logger.exception("could not send the %s email to %s", template, [u.pk for u in users])
+
+
+def _notify(users, *, kind: str, title: str, body: str = "", url: str = "") -> None:
+    if users:
+        notification_send(users=users, kind=kind, title=title, body=body, url=url)
+
+
+def _tell_merchants(ss: SalesSession, *, kind: str, title: str, body: str, email: str | None) -> None:
+    """In-app (pushed live to the bell) now, email after the commit."""
+    recipients = merchants_of(ss)
+    url = reverse("sales:detail", args=[ss.pk])
+    _notify(recipients, kind=kind, title=title, body=body, url=url)
+    if email:
+        context = {
+            "title": ss.session.title,
+            "enterprise": ss.enterprise.name,
+            "starts_at": ss.session.starts_at,
+            "ends_at": ss.session.ends_at,
+            "reason": ss.reject_reason,
+            "url": _absolute(url),
+        }
+        ids = [u.pk for u in recipients]
+        transaction.on_commit(lambda: _send_emails(ids, email, context))
+
+
+def notify_bookings_released(*, booking_ids: list[int]) -> None:
+    """Tell the merchants that their held studio slots were released (no approval before the deadline)."""
+    bookings = StudioBooking.objects.filter(pk__in=booking_ids).select_related("studio", "session")
+    with translation.override(settings.LANGUAGE_CODE):
+        for b in bookings:
+            ss = SalesSession.objects.filter(pk=b.session_id).select_related("session", "enterprise").first()
+            if ss is None:
+                continue
+            _tell_merchants(
+                ss,
+                kind="studio_released",
+                title=_("Studio slot released: %(title)s") % {"title": ss.session.title},
+                body=_(
+                    "%(studio)s was held for this session until %(deadline)s, but the session was not approved by then. Book a studio again on the session's page."
+                )
+                % {
+                    "studio": str(b.studio),
+                    "deadline": timezone.localtime(b.hold_expires_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                email=None,
+            )
+
+
+# --- Registration ---------------------------------------------------------------------------------------------
+
+
+def approving_building(enterprise: Enterprise) -> Building | None:
+    """The building whose managers approve an enterprise's sessions without a studio: where it sits, or the
+    building of the incubator it moved into."""
+    if enterprise.building_id:
+        return enterprise.building
+    tenancy = (
+        IncubatorTenant.objects.filter(enterprise=enterprise, status=IncubatorTenant.Status.MOVED_IN)
+        .select_related("incubator__building")
+        .first()
+    )
+    return tenancy.incubator.building if tenancy else None
+
+
+def _time_errors(starts_at: datetime, ends_at: datetime, now: datetime, campaign: Campaign | None) -> dict:
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors.setdefault("ends_at", []).append(_("The session must end after it starts."))
+    elif ends_at - starts_at < MIN_SESSION:
+        errors.setdefault("ends_at", []).append(
+            _("A session lasts at least %(minutes)s minutes.") % {"minutes": int(MIN_SESSION.seconds / 60)}
+        )
+    elif ends_at - starts_at > MAX_SESSION:
+        errors.setdefault("ends_at", []).append(
+            _("A session lasts at most %(hours)s hours.") % {"hours": int(MAX_SESSION.seconds / 3600)}
+        )
+    if starts_at <= now:
+        errors.setdefault("starts_at", []).append(_("The session must start in the future."))
+    if campaign is not None:
+        day = timezone.localdate(starts_at)
+        if not (campaign.starts_on <= day <= campaign.ends_on):
+            errors.setdefault("campaign", []).append(
+                _("%(campaign)s runs from %(start)s to %(end)s; the session must take place within it.")
+                % {"campaign": campaign.name, "start": campaign.starts_on, "end": campaign.ends_on}
+            )
+    return errors
+
+
+def _playback(platform: str) -> str:
+    return (
+        LiveSession.Playback.HUB if platform == SalesSession.Platform.HUB else LiveSession.Playback.EXTERNAL
+    )
+
+
+@transaction.atomic
+def sales_session_register(
+    *,
+    user,
+    enterprise: Enterprise,
+    title: str,
+    platform: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    host_names: str,
+    products: list[ProductData],
+    description: str = "",
+    external_url: str = "",
+    host_users=(),
+    campaign: Campaign | None = None,
+    studio: Studio | None = None,
+    now: datetime | None = None,
+) -> SalesSession:
+    """Register a merchant's session for approval, with its products and (optionally) a held studio slot.
+
+    Raises PermissionDenied for a user who is not a merchant of the enterprise, ValidationError (by field)
+    for bad input, and StudioConflict when the studio slot is taken."""
+    now = now or timezone.now()
+    scope = get_scope(user)
+    if enterprise.pk not in scope.enterprise_ids:
+        raise PermissionDenied
+    errors = _time_errors(starts_at, ends_at, now, campaign)
+    if not products:
+        errors.setdefault("products", []).append(_("Add at least one product."))
+    if studio is not None and studio.building_id not in merchant_building_ids(scope):
+        errors.setdefault("studio", []).append(_("You cannot book this studio."))
+    if errors:
+        raise ValidationError(errors)
+
+    session = LiveSession(
+        kind=LiveSession.Kind.SALES,
+        title=title,
+        description=description,
+        host_enterprise=enterprise,
+        region_id=enterprise.region_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=S.DRAFT,
+        visibility=LiveSession.Visibility.AUDIENCE,
+        playback=_playback(platform),
+        external_url=external_url,
+        created_by=user,
+    )
+    session.full_clean()
+    session.save()
+    session.hosts.set({user.pk, *(u.pk for u in host_users)})
+    ss = SalesSession(
+        session=session,
+        enterprise=enterprise,
+        building=studio.building if studio is not None else approving_building(enterprise),
+        platform=platform,
+        host_names=host_names,
+        campaign=campaign,
+        approval=A.PENDING,
+    )
+    ss.full_clean()
+    ss.save()
+    for p in products:
+        product = Product(sales_session=ss, name=p.name, price=p.price, link=p.link)
+        if p.image:
+            product.image = p.image
+        product.full_clean()
+        product.save()
+    if studio is not None:
+        studio_book(
+            studio=studio,
+            enterprise=enterprise,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            user=user,
+            session=session,
+            now=now,
+        )
+    reviewers = reviewers_of(ss)
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify(
+            reviewers,
+            kind="sales_request",
+            title=_("New livestream sales session to approve: %(title)s") % {"title": title},
+            body=_("%(enterprise)s, %(start)s")
+            % {
+                "enterprise": enterprise.name,
+                "start": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            url=reverse("sales:inbox"),
+        )
+    return ss
+
+
+# --- Approval -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sales_session_approve(*, sales_session: SalesSession, user, now: datetime | None = None) -> bool:
+    """Approve a pending session: SCHEDULED, public, its held studio slot confirmed, the merchant told.
+    True when this call approved it; False when it had already been reviewed (a second click, a colleague)."""
+    now = now or timezone.now()
+    ss = sales_session
+    if not can_review(user, ss):
+        raise PermissionDenied
+    session = LiveSession.objects.get(pk=ss.pk)
+    if session.status == S.CANCELLED:
+        raise ValidationError(_("The merchant has cancelled this session."))
+    if session.starts_at <= now:
+        raise ValidationError(_("This session has already started; it can no longer be approved."))
+    changed = SalesSession.objects.filter(pk=ss.pk, approval=A.PENDING).update(
+        approval=A.APPROVED, reviewed_by=user, reviewed_at=now, reject_reason=""
+    )
+    if not changed:
+        return False
+    LiveSession.objects.filter(pk=ss.pk, status=S.DRAFT).update(
+        status=S.SCHEDULED, visibility=LiveSession.Visibility.PUBLIC, updated_at=now
+    )
+    for booking in StudioBooking.objects.filter(session_id=ss.pk, state=StudioBooking.State.HELD):
+        studio_booking_confirm(booking=booking)
+    ss.refresh_from_db()
+    with translation.override(settings.LANGUAGE_CODE):
+        _tell_merchants(
+            ss,
+            kind="sales_approved",
+            title=_("Approved: %(title)s") % {"title": ss.session.title},
+            body=_("Your livestream sales session is on the public schedule."),
+            email="approved",
+        )
+    return True
+
+
+@transaction.atomic
+def sales_session_reject(
+    *, sales_session: SalesSession, user, reason: str, now: datetime | None = None
+) -> bool:
+    """Reject a pending session with a reason: it stays off the schedule and its held slot is released."""
+    now = now or timezone.now()
+    ss = sales_session
+    if not can_review(user, ss):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the session is rejected.")]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": [_("Keep the reason under 300 characters.")]})
+    changed = SalesSession.objects.filter(pk=ss.pk, approval=A.PENDING).update(
+        approval=A.REJECTED, reviewed_by=user, reviewed_at=now, reject_reason=reason
+    )
+    if not changed:
+        return False
+    for booking in StudioBooking.objects.filter(session_id=ss.pk, state=StudioBooking.State.HELD):
+        _release(booking=booking, now=now)
+    ss.refresh_from_db()
+    with translation.override(settings.LANGUAGE_CODE):
+        _tell_merchants(
+            ss,
+            kind="sales_rejected",
+            title=_("Not approved: %(title)s") % {"title": ss.session.title},
+            body=reason,
+            email="rejected",
+        )
+    return True
+
+
+@transaction.atomic
+def sales_session_cancel(*, sales_session: SalesSession, user, now: datetime | None = None) -> bool:
+    """The merchant calls a session off before it starts; its studio slot is freed."""
+    now = now or timezone.now()
+    ss = sales_session
+    if not can_edit(user, ss):
+        raise PermissionDenied
+    if ss.session.starts_at <= now:
+        raise ValidationError(_("A session that has started cannot be cancelled."))
+    if not session_cancel(session_id=ss.pk, now=now):
+        return False
+    for booking in StudioBooking.objects.filter(session_id=ss.pk, state__in=StudioBooking.ACTIVE_STATES):
+        studio_booking_cancel(booking=booking, now=now)
+    return True
+
+
+@transaction.atomic
+def sales_session_book_studio(
+    *, sales_session: SalesSession, studio: Studio, user, now: datetime | None = None
+) -> StudioBooking:
+    """Book a studio for a registered session that has none (never booked, or its slot was released).
+    The slot is confirmed at once for an approved session and held for a pending one."""
+    now = now or timezone.now()
+    ss = sales_session
+    if not can_edit(user, ss):
+        raise PermissionDenied
+    scope = get_scope(user)
+    if not scope.is_staff and studio.building_id not in merchant_building_ids(scope):
+        raise ValidationError({"studio": [_("You cannot book this studio.")]})
+    session = LiveSession.objects.get(pk=ss.pk)
+    if ss.approval == A.REJECTED or session.status not in (S.DRAFT, S.SCHEDULED):
+        raise ValidationError(_("Only upcoming sessions can book a studio."))
+    if StudioBooking.objects.filter(session_id=ss.pk, state__in=StudioBooking.ACTIVE_STATES).exists():
+        raise ValidationError(_("This session already has a studio."))
+    booking = studio_book(
+        studio=studio,
+        enterprise=ss.enterprise,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        user=user,
+        session=session,
+        confirmed=ss.approval == A.APPROVED,
+        now=now,
+    )
+    if ss.approval == A.PENDING and ss.building_id != studio.building_id:
+        SalesSession.objects.filter(pk=ss.pk).update(building=studio.building)
+    return booking
+
+
+# --- Results --------------------------------------------------------------------------------------------------
+
+
+def peak_is_suspicious(reported: int, measured: int | None) -> bool:
+    if measured is None:
+        return False
+    return reported > measured * PEAK_FLAG_RATIO and reported - measured >= PEAK_FLAG_MIN_EXCESS
+
+
+def _result_save(ss: SalesSession, *, user, gmv, orders, peak_viewers, viewers, new_followers) -> SalesResult:
+    measured = measured_peak(ss)
+    flagged = peak_is_suspicious(peak_viewers, measured)
+    result = SalesResult.objects.filter(sales_session=ss).first() or SalesResult(sales_session=ss)
+    result.gmv = gmv
+    result.orders = orders
+    result.peak_viewers = peak_viewers
+    result.viewers = viewers
+    result.new_followers = new_followers
+    result.measured_peak_viewers = measured
+    result.flagged = flagged
+    result.flag_reason = f"reported peak {peak_viewers} vs measured {measured}" if flagged else ""
+    result.reported_by = user
+    result.full_clean()
+    result.save()
+    return result
+
+
+@transaction.atomic
+def sales_result_report(
+    *,
+    sales_session: SalesSession,
+    user,
+    gmv: Decimal,
+    orders: int,
+    peak_viewers: int,
+    viewers: int = 0,
+    new_followers: int = 0,
+    now: datetime | None = None,
+) -> SalesResult:
+    """Record (or correct) the results of an approved session that has ended. A peak far above the one the
+    hub's own room measured is kept but flagged for the managers."""
+    ss = sales_session
+    if not can_edit(user, ss):
+        raise PermissionDenied
+    if not result_reportable(ss, now):
+        raise ValidationError(_("Results can be reported once an approved session has ended."))
+    return _result_save(
+        ss,
+        user=user,
+        gmv=gmv,
+        orders=orders,
+        peak_viewers=peak_viewers,
+        viewers=viewers,
+        new_followers=new_followers,
+    )
+
+
+@transaction.atomic
+def sales_results_import(*, user, rows) -> int:
+    """Write results already checked by livestreams.services.sales_import.parse_results (every row valid).
+    All or nothing: one transaction."""
+    count = 0
+    for row in rows:
+        _result_save(
+            row.sales_session,
+            user=user,
+            gmv=row.gmv,
+            orders=row.orders,
+            peak_viewers=row.peak_viewers,
+            viewers=row.viewers,
+            new_followers=row.new_followers,
+        )
+        count += 1
+    return count
+
+
+# --- Campaigns and promotional sessions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(
+    *, user, name: str, building: Building, starts_on: date, ends_on: date, description: str = ""
+) -> Campaign:
+    scope = get_scope(user)
+    org = building.party_organization
+    if not (scope.is_staff or (org is not None and scope.manages_org_path(org.path))):
+        raise PermissionDenied
+    campaign = Campaign(
+        name=name,
+        building=building,
+        region_id=building.region_id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        description=description,
+        created_by=user,
+    )
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, user, **fields) -> Campaign:
+    if not can_manage_campaign(user, campaign):
+        raise PermissionDenied
+    for name, value in fields.items():
+        if name not in ("name", "starts_on", "ends_on", "description"):
+            raise TypeError(name)
+        setattr(campaign, name, value)
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def promotion_schedule(
+    *,
+    user,
+    campaign: Campaign,
+    organization: PartyOrganization,
+    title: str,
+    host_names: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    platform: str = SalesSession.Platform.HUB,
+    external_url: str = "",
+    description: str = "",
+    host_users=(),
+    now: datetime | None = None,
+) -> PromotionSession:
+    """Schedule an official's promotional livestream in a campaign (e.g. the district head selling local
+    food during 新品首发周). It is public and SCHEDULED at once: organizers need no approval."""
+    now = now or timezone.now()
+    scope = get_scope(user)
+    if not can_manage_campaign(user, campaign) or not scope.manages_org_path(organization.path):
+        raise PermissionDenied
+    errors = _time_errors(starts_at, ends_at, now, campaign)
+    if errors:
+        raise ValidationError(errors)
+    session = LiveSession(
+        kind=LiveSession.Kind.PROMOTION,
+        title=title,
+        description=description,
+        host_organization=organization,
+        region_id=organization.region_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=S.SCHEDULED,
+        visibility=LiveSession.Visibility.PUBLIC,
+        playback=_playback(platform),
+        external_url=external_url,
+        created_by=user,
+    )
+    session.full_clean()
+    session.save()
+    session.hosts.set({user.pk, *(u.pk for u in host_users)})
+    promotion = PromotionSession(session=session, campaign=campaign, host_names=host_names, platform=platform)
+    promotion.full_clean()
+    promotion.save()
+    return promotion
