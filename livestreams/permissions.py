@@ -41,7 +41,8 @@ def audience_q(scope: Scope) -> Q:
 def managed_q(scope: Scope, user_id: int | None = None) -> Q:
     """LiveSession rows the user manages (hosts, organizers above the host, the host enterprise's merchants)."""
     if scope.is_staff:
-        return Q()
+        # Not Q(): `other | Q()` is `other`, so staff would lose audience-only sessions in visible_q.
+        return ~Q(pk__in=[])
     q = Q(pk__in=[])
     if scope.organizer_paths:
         q |= scope.managed_orgs_q("host_organization__")

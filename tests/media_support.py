@@ -6,7 +6,6 @@ Every process is started in its own process group and stopped by its id."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -126,13 +125,38 @@ class MediaStack:
         duration = ["-t", str(seconds)] if seconds else []
         proc = subprocess.Popen(
             [
-                "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "warning", "-re",
-                "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
-                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+                "ffmpeg",
+                "-hide_banner",
+                "-nostdin",
+                "-loglevel",
+                "warning",
+                "-re",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=320x240:rate=25",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:sample_rate=44100",
                 *duration,
-                "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25",
-                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
-                "-f", "flv", self.server.rtmp_url(name, key),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-tune",
+                "zerolatency",
+                "-g",
+                "25",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "64k",
+                "-f",
+                "flv",
+                self.server.rtmp_url(name, key),
             ],  # fmt: skip
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
@@ -210,11 +234,31 @@ def make_test_video(path: Path, seconds: int = 30, *, codec: str = "libx264") ->
     """A small lecture video: a test pattern with a tone."""
     subprocess.run(
         [
-            "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc=size=320x240:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency=330:sample_rate=44100:duration={seconds}",
-            "-c:v", codec, *(["-preset", "ultrafast", "-g", "50"] if codec == "libx264" else []),
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest", str(path),
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=size=320x240:rate=25:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=330:sample_rate=44100:duration={seconds}",
+            "-c:v",
+            codec,
+            *(["-preset", "ultrafast", "-g", "50"] if codec == "libx264" else []),
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            "-shortest",
+            str(path),
         ],  # fmt: skip
         check=True,
         timeout=120,
@@ -228,8 +272,9 @@ def media_root_shared_with_servers() -> Path:
 
 
 def pid_alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it has stopped running)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -75,7 +75,10 @@ def test_it_accepts_the_media_server_on_an_allowed_network(session, settings):
     settings.HUB_MEDIA_CALLBACK_ADDRESSES = ["10.8.0.0/16"]
     resp = call("on_publish", address="10.8.3.4", name=f"session-{session.pk}", key=key_of(session))
     assert resp.status_code == 200
-    assert call("on_update", address="127.0.0.1", name=f"session-{session.pk}", key=key_of(session)).status_code == 403
+    assert (
+        call("on_update", address="127.0.0.1", name=f"session-{session.pk}", key=key_of(session)).status_code
+        == 403
+    )
 
 
 def test_it_refuses_a_wrong_key(session):
@@ -130,7 +133,9 @@ def test_it_refuses_a_session_that_takes_no_stream(session, changes):
     assert call("on_publish", name=f"session-{session.pk}", key=key).status_code == 403
 
 
-@pytest.mark.parametrize("name", ["", "session-", "session-abc", "other-1", "session-99999999", "session-1/../2"])
+@pytest.mark.parametrize(
+    "name", ["", "session-", "session-abc", "other-1", "session-99999999", "session-1/../2"]
+)
 def test_it_refuses_unknown_or_malformed_stream_names(session, name):
     resp = call("on_publish", name=name, key=key_of(session))
     assert resp.status_code in (400, 403)
@@ -190,7 +195,10 @@ def test_it_cuts_a_stream_whose_key_was_rotated(session, organizer):
     assert resp.status_code == 403
     session.refresh_from_db()
     assert session.stream_key != old
-    assert call("on_publish", name=f"session-{session.pk}", key=session.stream_key, clientid="9").status_code == 200
+    assert (
+        call("on_publish", name=f"session-{session.pk}", key=session.stream_key, clientid="9").status_code
+        == 200
+    )
 
 
 def test_it_ends_the_session_when_the_push_stops(session, settings):

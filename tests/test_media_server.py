@@ -166,7 +166,11 @@ def test_a_callback_without_the_secret_is_refused_over_http(media, world):
 def test_the_run_command_is_told_whether_the_media_server_can_run(transactional_db, tmp_path):
     env = subprocess_env(**media_env(tmp_path / "ms"))
     ok = subprocess.run(
-        [sys.executable, "manage.py", "mediaserver", "--check"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "manage.py", "mediaserver", "--check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     conf = (tmp_path / "ms" / "conf" / "nginx.conf").read_text()
@@ -192,9 +196,15 @@ def test_the_run_command_is_told_whether_the_media_server_can_run(transactional_
 
 
 def test_the_check_says_when_the_media_ports_are_taken(transactional_db, tmp_path, media):
-    env = subprocess_env(**{**media_env(tmp_path / "ms2"), "HUB_MEDIA_RTMP_PORT": str(media.server.rtmp_port)})
+    env = subprocess_env(
+        **{**media_env(tmp_path / "ms2"), "HUB_MEDIA_RTMP_PORT": str(media.server.rtmp_port)}
+    )
     taken = subprocess.run(
-        [sys.executable, "manage.py", "mediaserver", "--check"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "manage.py", "mediaserver", "--check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert taken.returncode == 1
     assert "HUB_MEDIA_RTMP_PORT" in taken.stdout

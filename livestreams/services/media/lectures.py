@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -105,6 +106,8 @@ def lecture_remove(*, session: LiveSession) -> bool:
         return False
     if lecture.is_active:
         raise ValidationError(_("The lecture is being broadcast; stop it first."))
+    if session.status not in (S.DRAFT, S.SCHEDULED):
+        raise ValidationError(_("The class has started or is over; its lecture can no longer be changed."))
     name = lecture.video.name
     lecture.delete()
     transaction.on_commit(lambda: _delete_file(name))
@@ -341,5 +344,8 @@ def lecture_spawn(*, lecture_id: int) -> int:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    # A process that dies at once leaves the lecture STARTING; lecture_fail_stale reports it a minute later.
+    # Reap it when it exits (no zombie in the worker). It stays in the worker's process group, so
+    # stopping the worker stops the broadcast; a process that dies at once leaves the lecture STARTING,
+    # and lecture_fail_stale reports it a minute later.
+    threading.Thread(target=proc.wait, name=f"lecture-{lecture_id}", daemon=True).start()
     return proc.pid
