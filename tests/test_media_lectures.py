@@ -1,12 +1,14 @@
 """Recorded lectures (录播转直播): the upload page, and the broadcast Celery starts by itself at the class's time."""
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -15,6 +17,7 @@ from livestreams.models import Lecture, LiveSession, StreamPublish
 from livestreams.playback import hls_playlist_url
 from livestreams.services.media import lecture_claim, lecture_fail_stale, lecture_upload
 from tests import factories as f
+from tests.conftest import browser_login
 from tests.media_support import (
     apply_to_settings,
     http_get,
@@ -286,3 +289,48 @@ def test_a_failing_lecture_is_reported_and_does_not_block_another_class(
     pid = _runner_pid(good_lecture.pk)
     lecture_stack.worker.stop()  # stopping the worker stops the broadcasting process it started
     wait_until(lambda: not pid_alive(pid), timeout=15, message="the broadcasting process to stop")
+
+
+# --- in the browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_an_organizer_uploads_a_lecture_in_the_browser_and_sees_the_progress(
+    hub_server, browser, world, organizer, short_video, tmp_path, settings, js_errors
+):
+    settings.MEDIA_ROOT = media_root_shared_with_servers()  # daphne stores the upload there
+    session = _class(world)
+    context = browser_login(browser, hub_server, organizer)
+    page = js_errors.watch(context.new_page())
+    try:
+        page.goto(f"{hub_server.url}/live/{session.pk}/lecture/")
+        # A file that is not a video: the message comes back without leaving the page.
+        not_video = tmp_path / "讲稿.mp4"
+        not_video.write_text("这不是视频")
+        page.get_by_label("录播课视频文件").set_input_files(str(not_video))
+        page.get_by_role("button", name="上传").click()
+        page.wait_for_selector("[data-errors] li")
+        assert "这个文件不是可以播出的视频" in page.locator("[data-errors]").inner_text()
+        assert not Lecture.objects.filter(session=session).exists()
+
+        # The answer is held back a moment, so that the progress bar can be seen at work.
+        def slow(route):
+            time.sleep(1)
+            route.continue_()
+
+        page.route("**/lecture/", slow)
+        page.get_by_label("录播课视频文件").set_input_files(str(short_video))
+        page.get_by_role("button", name="上传").click()
+        page.wait_for_selector("[data-progress]:not([hidden])")
+        assert page.get_by_role("button", name="上传").is_disabled()
+        page.wait_for_selector("[data-lecture-state=ready]", timeout=30_000)
+        assert "录播课已上传" in page.content()
+        lecture = Lecture.objects.get(session=session)
+        assert lecture.original_name == "short.mp4" and lecture.uploaded_by == organizer
+        # The refused file was answered 400 on purpose; nothing else went wrong on the page.
+        assert [e for e in js_errors.list if "status of 400" not in e] == []
+    finally:
+        context.close()
+        for lecture in Lecture.objects.filter(session=session):
+            default_storage.delete(lecture.video.name)
+        connections.close_all()
