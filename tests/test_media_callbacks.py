@@ -8,7 +8,14 @@ from django.test import Client
 from django.utils import timezone
 
 from livestreams.models import LiveSession, Recording, StreamPublish
-from livestreams.services.media import publish_end, publish_update, session_end_if_idle, stream_key_ensure
+from livestreams.services.media import (
+    publish_end,
+    publish_update,
+    session_end_if_idle,
+    sessions_to_end_when_idle,
+    stream_key_ensure,
+)
+from livestreams.services.sessions import session_start
 from tests import factories as f
 from tests.media_support import RoomListener
 
@@ -18,9 +25,10 @@ S = LiveSession.Status
 
 @pytest.fixture
 def session(world):
+    """A session whose start time has just come."""
     now = timezone.now()
     return f.LiveSessionFactory(
-        host_organization=world.root_a, starts_at=now + timedelta(minutes=5), ends_at=now + timedelta(hours=1)
+        host_organization=world.root_a, starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1)
     )
 
 
@@ -32,6 +40,10 @@ def call(event, *, secret=None, address="127.0.0.1", **data):
     data.setdefault("app", "live")
     data.setdefault("addr", "192.0.2.10")
     return client.post(f"/mediaserver/{event}{query}", data)
+
+
+def _status(session):
+    return LiveSession.objects.values_list("status", flat=True).get(pk=session.pk)
 
 
 def key_of(session):
@@ -106,6 +118,45 @@ def test_it_refuses_a_key_after_the_session_slot_ended(world):
     assert b"slot is over" in resp.content
     past.refresh_from_db()
     assert past.status == S.SCHEDULED
+
+
+def test_a_push_shortly_before_the_start_is_a_rehearsal_until_the_start(world, settings):
+    settings.HUB_MEDIA_END_GRACE_SECONDS = 0
+    now = timezone.now()
+    soon = f.LiveSessionFactory(
+        host_organization=world.root_a,
+        starts_at=now + timedelta(minutes=10),
+        ends_at=now + timedelta(hours=1),
+    )
+    name, key = f"session-{soon.pk}", key_of(soon)
+    assert call("on_publish", name=name, key=key, clientid="1").status_code == 200
+    assert call("on_update", name=name, key=key, clientid="1").status_code == 200
+    assert _status(soon) == S.SCHEDULED
+    # The rehearsal stops and starts again: the session is still to come.
+    call("on_publish_done", name=name, clientid="1")
+    assert _status(soon) == S.SCHEDULED
+    assert call("on_publish", name=name, key=key, clientid="2").status_code == 200
+    # At the start time the next on_update takes the session live.
+    assert publish_update(name=name, key=key, client_id="2", now=soon.starts_at + timedelta(seconds=3)).ok
+    assert _status(soon) == S.LIVE
+
+
+def test_a_rehearsal_before_the_start_does_not_end_the_live_session_later(world, settings):
+    settings.HUB_MEDIA_END_GRACE_SECONDS = 0
+    now = timezone.now()
+    soon = f.LiveSessionFactory(
+        host_organization=world.root_a,
+        starts_at=now + timedelta(minutes=10),
+        ends_at=now + timedelta(hours=1),
+    )
+    name, key = f"session-{soon.pk}", key_of(soon)
+    call("on_publish", name=name, key=key, clientid="1")
+    call("on_publish_done", name=name, clientid="1")
+    # The classes' clock takes the session live at its start; nobody streams yet.
+    session_start(session_id=soon.pk, now=soon.starts_at)
+    assert sessions_to_end_when_idle(now=soon.starts_at + timedelta(minutes=1)) == []
+    assert not session_end_if_idle(session_id=soon.pk, now=soon.starts_at + timedelta(minutes=1))
+    assert _status(soon) == S.LIVE
 
 
 def test_it_refuses_a_key_long_before_the_start(world):

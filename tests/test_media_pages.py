@@ -40,7 +40,7 @@ def test_an_organizer_sees_the_server_and_the_key_for_obs(world, organizer, sett
     assert 'value="rtmp://live.example.cn:1935/live"' in page
     assert f'value="session-{session.pk}?key={session.stream_key}"' in page
     assert f"rtmp://live.example.cn:1935/live/session-{session.pk}?key={session.stream_key}" in page
-    assert "使用 OBS 推流" in page and "密钥现在有效" in page
+    assert "使用 OBS 推流" in page and "之前推流为彩排" in page
     # The key stays the same from one visit to the next.
     _client(organizer).get(f"/live/{session.pk}/stream/")
     assert LiveSession.objects.get(pk=session.pk).stream_key == session.stream_key
@@ -58,6 +58,12 @@ def test_a_member_of_the_audience_never_sees_the_key(world, member):
     resp = _client(member).get(f"/live/{session.pk}/stream/")
     assert resp.status_code == 403
     assert key not in resp.content.decode()
+
+
+def test_the_key_page_says_a_push_goes_live_once_the_session_started(world, organizer):
+    session = _session(world, starts_at=timezone.now() - timedelta(minutes=1))
+    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    assert "开始推流即开播" in page
 
 
 def test_the_key_page_says_when_the_key_opens(world, organizer):
@@ -186,16 +192,20 @@ def test_a_streamer_sets_up_obs_and_watches_the_preview_on_a_phone(
         # The page fits the phone's width.
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-        # OBS pushes with that key; the preview plays the HLS that nginx serves (another origin: CORS).
+        # OBS pushes with that key ten minutes before the start: a rehearsal. The preview plays the HLS that
+        # nginx serves (from another origin: CORS) while the room is still waiting for the start.
         encoder = stack.push(obs_key.split("?")[0], obs_key.split("key=")[1])
         wait_until(
-            lambda: LiveSession.objects.get(pk=session.pk).status == S.LIVE, timeout=20, message="going live"
+            lambda: StreamPublish.objects.filter(session=session, ended_at__isnull=True).exists(),
+            timeout=20,
+            message="the media server to take the push",
         )
         page.wait_for_function(
             "() => { const v = document.querySelector('video[data-hls]'); return v && v.currentTime > 1; }",
             timeout=60_000,
         )
         assert page.locator("video[data-hls]").get_attribute("data-hls") == hls_playlist_url(session)
+        assert LiveSession.objects.get(pk=session.pk).status == S.SCHEDULED
 
         # A new key: the old one stops working and the encoder is cut.
         page.get_by_role("button", name="生成新密钥").click()

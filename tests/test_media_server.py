@@ -42,7 +42,7 @@ def media_worker(media):
     worker.stop()
 
 
-def _session(world, *, starts_in=timedelta(minutes=5), length=timedelta(hours=1)):
+def _session(world, *, starts_in=timedelta(minutes=-1), length=timedelta(hours=1)):
     now = timezone.now()
     return f.LiveSessionFactory(
         host_organization=world.root_a, starts_at=now + starts_in, ends_at=now + starts_in + length

@@ -155,7 +155,12 @@ def streams(request):
 @require_GET
 def stream(request, pk: int):
     session = _managed_session(request, pk)
-    context = {"session": session, "window": stream_key_window(session)}
+    window = stream_key_window(session)
+    context = {
+        "session": session,
+        "window": window,
+        "rehearsal": window.state == "valid" and window.now < session.starts_at,
+    }
     if session.playback == LiveSession.Playback.HUB:
         key = session.stream_key
         if session.status not in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,9 +122,15 @@ def publish_begin(
     )
     publish.full_clean()
     publish.save()
-    if session.status == S.SCHEDULED:
-        session_start(session_id=session.pk, now=now)
+    _start_when_due(session, now)
     return ALLOWED
+
+
+def _start_when_due(session: LiveSession, now: datetime) -> None:
+    """A push before the start is a rehearsal the hosts watch on the stream page; the class goes live at
+    its start time (here at the next on_update, or by the classes' clock, whichever comes first)."""
+    if session.status == S.SCHEDULED and now >= session.starts_at:
+        session_start(session_id=session.pk, now=now)
 
 
 @transaction.atomic
@@ -146,8 +152,7 @@ def publish_update(*, name: str, key: str, client_id: str, now: datetime | None 
         StreamPublish.objects.create(
             session=session, client_id=client_id[:32], started_at=now, last_seen_at=now
         )
-    if session.status == S.SCHEDULED:
-        session_start(session_id=session.pk, now=now)
+    _start_when_due(session, now)
     return ALLOWED
 
 
@@ -180,14 +185,21 @@ def publish_end(*, name: str, client_id: str, now: datetime | None = None) -> bo
 def session_end_if_idle(
     *, session_id: int, now: datetime | None = None, grace_seconds: int | None = None
 ) -> bool:
-    """End a live session whose pushes all stopped at least the grace time ago. True when it ended it."""
+    """End a live session whose pushes all stopped at least the grace time ago. True when it ended it.
+
+    Only a push that stopped while the session was live ends it: a rehearsal before the start does not."""
     now = now or timezone.now()
     grace = settings.HUB_MEDIA_END_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    session = LiveSession.objects.filter(pk=session_id, status=S.LIVE).only("went_live_at").first()
+    if session is None:
+        return False
     pushes = StreamPublish.objects.filter(session_id=session_id)
     if pushes.filter(ended_at__isnull=True).exists():
         return False
     last_end = pushes.aggregate(last=Max("ended_at"))["last"]
     if last_end is None or last_end > now - timedelta(seconds=grace):
+        return False
+    if session.went_live_at and last_end < session.went_live_at:
         return False
     return session_end(session_id=session_id, now=now)
 
@@ -208,7 +220,7 @@ def sessions_to_end_when_idle(*, now: datetime | None = None) -> list[int]:
     return list(
         LiveSession.objects.filter(status=S.LIVE, playback=LiveSession.Playback.HUB)
         .annotate(last_end=Max("publishes__ended_at"))
-        .filter(last_end__lte=now - grace)
+        .filter(last_end__lte=now - grace, last_end__gte=F("went_live_at"))
         .exclude(Exists(open_push))
         .values_list("pk", flat=True)
     )
