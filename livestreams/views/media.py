@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -151,6 +152,7 @@ def streams(request):
     )
 
 
+@never_cache  # the page shows the secret key: no cache may keep it
 @login_required
 @require_GET
 def stream(request, pk: int):
