@@ -102,7 +102,8 @@ def _check_key(session: LiveSession, key: str, now: datetime) -> Verdict:
 def publish_begin(
     *, name: str, key: str, client_id: str, address: str | None, now: datetime | None = None
 ) -> Verdict:
-    """on_publish: a push with the session's key inside its window turns the session live."""
+    """on_publish: accept a push with the session's key inside its window; it turns the session live once the
+    start time has come (before it, it is a rehearsal)."""
     now = now or timezone.now()
     session = session_for_stream(name, lock=True)
     if session is None:
