@@ -164,7 +164,7 @@ def test_a_callback_without_the_secret_is_refused_over_http(media, world):
 
 
 def test_the_run_command_is_told_whether_the_media_server_can_run(transactional_db, tmp_path):
-    env = subprocess_env(**media_env(tmp_path / "ms"))
+    env = subprocess_env(**media_env(tmp_path / "ms"), HUB_MEDIA_CALLBACK_URL="http://10.1.2.3:8000")
     ok = subprocess.run(
         [sys.executable, "manage.py", "mediaserver", "--check"],
         cwd=ROOT,
@@ -175,7 +175,7 @@ def test_the_run_command_is_told_whether_the_media_server_can_run(transactional_
     assert ok.returncode == 0, ok.stdout + ok.stderr
     conf = (tmp_path / "ms" / "conf" / "nginx.conf").read_text()
     assert f"listen 127.0.0.1:{env['HUB_MEDIA_RTMP_PORT']};" in conf
-    assert "on_publish http://127.0.0.1:8000/mediaserver/on_publish?secret=" in conf
+    assert "on_publish http://10.1.2.3:8000/mediaserver/on_publish?secret=" in conf
     missing = subprocess.run(
         [sys.executable, "manage.py", "mediaserver", "--check"],
         cwd=ROOT,
