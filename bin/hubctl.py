@@ -103,6 +103,9 @@ class Children:
         self.procs.append((name, proc))
 
     def stop(self) -> None:
+        # A second Ctrl-C (or make forwarding the signal again) must not interrupt the clean-up half way.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for _, proc in reversed(self.procs):
             if proc.poll() is None:
                 try:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("livestreams.urls.classes")),
     path("", include("livestreams.urls.sales")),
     path("", include("livestreams.urls.studios")),
+    path("", include("livestreams.urls.media")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

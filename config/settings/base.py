@@ -4,8 +4,11 @@ Development gets defaults only while DJANGO_DEBUG is on; in production a missing
 bad value stops the process at start with a message that names the variable.
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -262,14 +265,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # --- dashboards ---
     # --- media ---
+    "media-tick": {
+        "task": "livestreams.tasks.media.media_tick",
+        "schedule": timedelta(seconds=env_int("HUB_MEDIA_TICK_SECONDS", 15)),
+    },
 }
 
 # Hub behaviour
 HUB_SITE_NAME = _("Red Livestream Hub")
 # Prefix of the hub's own Redis keys and pub/sub channels (pub/sub is not scoped by Redis database).
 HUB_REDIS_PREFIX = env_str("HUB_REDIS_PREFIX", "hub")
-# Where browsers fetch the media server's HLS playlists (nginx-rtmp with hls_nested on).
-HUB_HLS_BASE_URL = env_str("HUB_HLS_BASE_URL", "/hls/")
 HUB_PUBLIC_URL = env_str("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
 # --- classes ---
 # Minutes before a session at which reminders go out (classes can choose their own when scheduled).
@@ -293,6 +298,46 @@ if HUB_STUDIO_HOLD_HOURS < 1 or HUB_STUDIO_APPROVAL_LEAD_HOURS < 0:
     raise ImproperlyConfigured(
         "HUB_STUDIO_HOLD_HOURS must be 1 or more and HUB_STUDIO_APPROVAL_LEAD_HOURS 0 or more."
     )
+
+# --- media --- The nginx-rtmp media server (`manage.py mediaserver`): RTMP ingest, HLS, replays, lectures.
+_public_host = urlsplit(HUB_PUBLIC_URL).hostname or "127.0.0.1"
+HUB_MEDIA_NGINX = env_str("HUB_MEDIA_NGINX", "")  # empty: nginx on PATH or in /usr/sbin
+HUB_MEDIA_RTMP_MODULE = env_str("HUB_MEDIA_RTMP_MODULE", "")  # empty: the distribution's ngx_rtmp_module.so
+HUB_MEDIA_FFMPEG = env_str("HUB_MEDIA_FFMPEG", "ffmpeg")
+HUB_MEDIA_FFPROBE = env_str("HUB_MEDIA_FFPROBE", "ffprobe")
+HUB_MEDIA_DIR = Path(env_str("HUB_MEDIA_DIR", str(VAR_DIR / "mediaserver")))
+HUB_MEDIA_HLS_DIR = Path(env_str("HUB_MEDIA_HLS_DIR", str(HUB_MEDIA_DIR / "hls")))
+HUB_MEDIA_RECORD_DIR = Path(env_str("HUB_MEDIA_RECORD_DIR", str(HUB_MEDIA_DIR / "recordings")))
+HUB_MEDIA_REPLAY_DIR = Path(env_str("HUB_MEDIA_REPLAY_DIR", str(HUB_MEDIA_DIR / "replays")))
+HUB_MEDIA_RTMP_ADDRESS = env_str("HUB_MEDIA_RTMP_ADDRESS", "0.0.0.0")  # noqa: S104 (streamers push from anywhere)
+HUB_MEDIA_RTMP_PORT = env_int("HUB_MEDIA_RTMP_PORT", 1935)
+HUB_MEDIA_HTTP_ADDRESS = env_str("HUB_MEDIA_HTTP_ADDRESS", "127.0.0.1")
+HUB_MEDIA_HTTP_PORT = env_int("HUB_MEDIA_HTTP_PORT", 8088)
+# nginx-rtmp calls the hub over plain HTTP, straight to daphne (not through the public proxy).
+HUB_MEDIA_CALLBACK_URL = env_str("HUB_MEDIA_CALLBACK_URL", f"http://127.0.0.1:{env_int('HUB_PORT', 8000)}")
+# Shared by the hub and the media server's configuration; derived from the secret key unless given.
+HUB_MEDIA_SECRET = (
+    env_str("HUB_MEDIA_SECRET", "")
+    or hmac.new(SECRET_KEY.encode(), b"hub-media-server", hashlib.sha256).hexdigest()
+)
+HUB_MEDIA_CALLBACK_ADDRESSES = env_list("HUB_MEDIA_CALLBACK_ADDRESSES", ["127.0.0.1", "::1"])
+# What streamers type into OBS, and where the hub's own ffmpeg publishes recorded lectures.
+HUB_MEDIA_RTMP_URL = env_str("HUB_MEDIA_RTMP_URL", f"rtmp://{_public_host}:{HUB_MEDIA_RTMP_PORT}/live")
+HUB_MEDIA_PUBLISH_URL = env_str("HUB_MEDIA_PUBLISH_URL", f"rtmp://127.0.0.1:{HUB_MEDIA_RTMP_PORT}/live")
+# Where browsers fetch HLS and replays: the media server's own port in development, a path of the
+# public proxy in production (see README).
+_media_http = f"http://{_public_host}:{HUB_MEDIA_HTTP_PORT}"
+HUB_HLS_BASE_URL = env_str("HUB_HLS_BASE_URL", f"{_media_http}/hls/" if DEBUG else "/hls/")
+HUB_MEDIA_REPLAY_BASE_URL = env_str(
+    "HUB_MEDIA_REPLAY_BASE_URL", f"{_media_http}/replays/" if DEBUG else "/replays/"
+)
+HUB_MEDIA_CORS_ORIGIN = env_str("HUB_MEDIA_CORS_ORIGIN", "*")
+HUB_MEDIA_KEY_EARLY_MINUTES = env_int("HUB_MEDIA_KEY_EARLY_MINUTES", 30)
+HUB_MEDIA_UPDATE_SECONDS = env_int("HUB_MEDIA_UPDATE_SECONDS", 10)
+HUB_MEDIA_END_GRACE_SECONDS = env_int("HUB_MEDIA_END_GRACE_SECONDS", 30)
+HUB_MEDIA_LECTURE_MAX_MB = env_int("HUB_MEDIA_LECTURE_MAX_MB", 2048)
+# The callbacks answer over plain HTTP on the internal network; never redirect them to https.
+SECURE_REDIRECT_EXEMPT = [r"^mediaserver/"]
 
 LOGGING = {
     "version": 1,

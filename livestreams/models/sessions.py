@@ -78,6 +78,9 @@ class LiveSession(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # --- media --- The secret of the RTMP push (made on first use, rotatable); see livestreams.services.media.
+    stream_key = models.CharField(_("stream key"), max_length=64, blank=True, editable=False)
+    stream_key_rotated_at = models.DateTimeField(_("stream key made"), null=True, blank=True, editable=False)
     slow_mode_seconds = models.PositiveIntegerField(_("slow mode (seconds between comments)"), default=0)
     peak_viewers = models.PositiveIntegerField(_("peak viewers"), default=0)
     went_live_at = models.DateTimeField(_("went live"), null=True, blank=True)

@@ -1,0 +1,115 @@
+// The media pages: copy and reveal the stream key, preview the stream, upload a lecture with progress.
+(function () {
+  "use strict";
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = document.getElementById(button.dataset.copy);
+      var done = function () {
+        button.textContent = button.dataset.copied;
+        setTimeout(function () { button.textContent = button.dataset.label; }, 2000);
+      };
+      var fallback = function () {
+        var type = input.type;
+        input.type = "text";
+        input.select();
+        document.execCommand("copy");
+        input.type = type;
+        done();
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, fallback);
+      } else {
+        fallback();
+      }
+    });
+  });
+
+  document.querySelectorAll("[data-reveal]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = document.getElementById(button.dataset.reveal);
+      var hidden = input.type === "password";
+      input.type = hidden ? "text" : "password";
+      button.textContent = hidden ? button.dataset.hide : button.dataset.show;
+    });
+  });
+
+  // The host's preview: hls.js where Media Source Extensions exist, the browser's own HLS otherwise.
+  // Until the stream is there the playlist answers 404; try again every few seconds.
+  var video = document.querySelector("video[data-hls]");
+  var state = document.querySelector("[data-preview-state]");
+  if (video && video.dataset.hls) {
+    var src = video.dataset.hls;
+    var playing = function () { if (state) { state.hidden = true; } };
+    video.addEventListener("playing", playing);
+    if (window.Hls && window.Hls.isSupported()) {
+      var start = function () {
+        var hls = new window.Hls({ lowLatencyMode: false });
+        hls.on(window.Hls.Events.ERROR, function (event, data) {
+          if (data.fatal) {
+            hls.destroy();
+            if (state) { state.hidden = false; }
+            setTimeout(start, 5000);
+          }
+        });
+        hls.on(window.Hls.Events.MANIFEST_PARSED, function () { video.play().catch(function () {}); });
+        hls.loadSource(src);
+        hls.attachMedia(video);
+      };
+      start();
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = src;
+      video.addEventListener("error", function () {
+        setTimeout(function () { video.src = src; video.load(); }, 5000);
+      });
+    }
+  }
+
+  // Upload with a progress bar; without JavaScript the form posts normally.
+  var form = document.querySelector("form[data-upload]");
+  if (form && window.FormData && window.XMLHttpRequest) {
+    form.dataset.noBusy = "";
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      var box = form.querySelector("[data-progress]");
+      var bar = box.querySelector("progress");
+      var percent = box.querySelector("[data-percent]");
+      var errors = form.querySelector("[data-errors]");
+      var showErrors = function (list) {
+        errors.innerHTML = "";
+        list.forEach(function (text) {
+          var li = document.createElement("li");
+          li.textContent = text;
+          errors.appendChild(li);
+        });
+        button.disabled = false;
+        box.hidden = true;
+      };
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-Hub-Upload", "1");
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) {
+          var value = Math.round((e.loaded / e.total) * 100);
+          bar.value = value;
+          percent.textContent = value + "%";
+        }
+      });
+      xhr.addEventListener("load", function () {
+        var data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
+        if (data && data.ok) {
+          window.location.assign(data.url);
+        } else {
+          showErrors(data && data.errors ? data.errors : [form.dataset.failed]);
+        }
+      });
+      xhr.addEventListener("error", function () { showErrors([form.dataset.failed]); });
+      button.disabled = true;
+      box.hidden = false;
+      errors.innerHTML = "";
+      xhr.send(new FormData(form));
+    });
+  }
+})();
