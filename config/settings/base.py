@@ -140,6 +140,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "hub:home"
 ACCOUNT_ADAPTER = "hub.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "hub.forms.InvitationSignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
