@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from livestreams.models import LiveSession, SessionAudience
 
@@ -26,6 +28,8 @@ class LiveSessionAdmin(admin.ModelAdmin):
     readonly_fields = ["went_live_at", "ended_at", "peak_viewers", "created_at", "updated_at"]
     list_select_related = ["region"]
     inlines = [SessionAudienceInline]
+    # Platform links are https; a bare "live.douyin.com/..." gets https:// rather than http://.
+    formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
 
 
 @admin.register(SessionAudience)
