@@ -33,5 +33,10 @@ def pages(w):
     yield "/accounts/password/change/", signed_in
     yield "/accounts/email/", signed_in
     # The admin is for hub staff; everyone else is sent to its sign-in page.
-    for url in ["/admin/", "/admin/hub/user/", "/admin/partyorgs/partyorganization/", "/admin/partyorgs/enterprise/"]:
+    for url in [
+        "/admin/",
+        "/admin/hub/user/",
+        "/admin/partyorgs/partyorganization/",
+        "/admin/partyorgs/enterprise/",
+    ]:
         yield url, {"staff": 200}, 302

@@ -24,7 +24,10 @@ def pages(w):
     yield "/incubators/", {**ROLES, **NO_ROLE}
     # Subdistrict A: the organizer manages it all, the official reads the district, the member sees the
     # branch and the organizations above it, the merchant the organization of their enterprise.
-    yield f"/orgs/{world.root_a.pk}/", {"organizer": 200, "official": 200, "member": 200, "staff": 200, **NO_ROLE}
+    yield (
+        f"/orgs/{world.root_a.pk}/",
+        {"organizer": 200, "official": 200, "member": 200, "staff": 200, **NO_ROLE},
+    )
     yield f"/orgs/{world.branch_a.pk}/", {**ROLES, **NO_ROLE}
     yield f"/orgs/{world.branch_a2.pk}/", {"organizer": 200, "official": 200, "staff": 200, **NO_ROLE}
     yield f"/enterprises/{world.enterprise_a.pk}/", {**ROLES, **NO_ROLE}
