@@ -157,7 +157,9 @@ def cmd_run(args) -> int:
             say(f"No Redis answers at {redis_url}; using the private one already on port {port}")
             redis_url = private
         else:
-            say(f"No Redis answers at {redis_url}; starting a private one on port {port} (files in var/redis)")
+            say(
+                f"No Redis answers at {redis_url}; starting a private one on port {port} (files in var/redis)"
+            )
             proc, redis_url = start_private_redis(port, "redis")
             children.adopt("redis", proc)
     env["REDIS_URL"] = redis_url
