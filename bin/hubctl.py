@@ -169,10 +169,18 @@ def cmd_run(args) -> int:
     # Links in emails (invitations, password reset) point at this copy of the hub.
     env.setdefault("HUB_PUBLIC_URL", url.rstrip("/"))
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
+    stopping = False
 
-    signal.signal(signal.SIGTERM, on_signal)
+    def on_signal(signum, frame):
+        # Once: a second Ctrl-C must not interrupt the stopping of the children.
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    # SIGINT too, explicitly: a shell that starts us in the background hands SIGINT down ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     try:
         manage("migrate", "--noinput", env=env)
         manage("seed_demo", env=env)
