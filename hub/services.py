@@ -73,6 +73,9 @@ def _invitation_allowed(*, scope, role_kind: str, organization) -> str | None:
     from hub.models import Invitation
     from partyorgs.models import PartyOrganization
 
+    is_member_in_branch = organization is None or organization.kind == PartyOrganization.Kind.BRANCH
+    if role_kind == Invitation.RoleKind.MEMBER and not is_member_in_branch:
+        return _("A Party member belongs to a branch: choose a Party branch.")
     if scope.is_staff:
         return None
     if not scope.is_organizer:
@@ -81,8 +84,6 @@ def _invitation_allowed(*, scope, role_kind: str, organization) -> str | None:
         return _("Organizers invite Party members and organizers; ask hub staff for other roles.")
     if organization is None or not scope.manages_org_path(organization.path):
         return _("Choose an organization that you manage.")
-    if role_kind == Invitation.RoleKind.MEMBER and organization.kind != PartyOrganization.Kind.BRANCH:
-        return _("A Party member belongs to a branch: choose a Party branch.")
     return None
 
 

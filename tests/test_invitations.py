@@ -107,6 +107,14 @@ def test_the_service_refuses_what_the_form_would_not_offer(organizer, member, wo
     assert not Invitation.objects.exists()
 
 
+def test_staff_too_invite_members_only_into_a_branch(staff, world):
+    with pytest.raises(ValidationError, match="党员隶属于党支部"):
+        invitation_create(
+            created_by=staff, email="x@example.com", role_kind=R.MEMBER, organization=world.root_b
+        )
+    assert not Invitation.objects.exists()
+
+
 def test_staff_invite_officials_and_merchants(client, staff, world):
     client.force_login(staff)
     _invite(client, email="leader@example.com", role_kind=R.OFFICIAL, region=world.district_a.pk)
