@@ -4,24 +4,31 @@
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 VPY := $(VENV)/bin/python
-# On Debian/Ubuntu as root a missing system tool is installed; elsewhere one line says what to install.
-APT_INSTALL = if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1); else echo "[hub] please install $(1) (Debian/Ubuntu: sudo apt-get install $(1))"; exit 2; fi
+# On Debian/Ubuntu as root a missing system tool is installed (refreshing the package lists when they are stale,
+# as on a fresh machine); elsewhere one line says what to install.
+APT_INSTALL = if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q $(1) || { apt-get update -q && apt-get install -y -q $(1); }; \
+	else echo "[hub] please install $(1) (Debian/Ubuntu: sudo apt-get install $(1))"; exit 2; fi
 
-.PHONY: run test setup setup-test vendor messages lint clean
+.PHONY: run test setup setup-test vendor messages browser-deps lint clean
 
 run: setup vendor messages
 	$(VPY) bin/hubctl.py run
 
-test: setup-test vendor messages
+test: setup-test vendor messages browser-deps
 	$(VPY) bin/hubctl.py test $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
+# Python 3.11 (Debian 12's python3); installed with apt when there is none at all.
 $(VENV)/bin/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "[hub] Python 3.11 is required; set PYTHON=/path/to/python3.11")'
-	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { $(call APT_INSTALL,python3-venv); }
-	$(PYTHON) -m venv $(VENV)
+	@py="$(PYTHON)"; \
+	if [ -z "$$py" ]; then $(call APT_INSTALL,python3.11 python3.11-venv); py=$$(command -v python3.11); fi; \
+	"$$py" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "[hub] Python 3.11 is required; set PYTHON=/path/to/python3.11")' || exit 2; \
+	echo "[hub] creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV) || { rm -rf $(VENV); $(call APT_INSTALL,python3.11-venv); "$$py" -m venv $(VENV); }
 	$(VPY) -m pip install -q --upgrade pip
 
 # constraints.txt pins the versions CI tested; pyproject.toml keeps the compatible ranges.
@@ -42,6 +49,11 @@ var/vendor/.stamp: package.json package-lock.json
 	cp node_modules/echarts/dist/echarts.min.js node_modules/hls.js/dist/hls.min.js \
 	   node_modules/htmx.org/dist/htmx.min.js var/vendor/
 	@touch $@
+
+# Browser tests drive Debian's chromium with the CJK fonts, so that Chinese renders.
+browser-deps:
+	@[ -x /usr/bin/chromium ] || { $(call APT_INSTALL,chromium); }
+	@[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || { $(call APT_INSTALL,fonts-noto-cjk); }
 
 messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null || { $(call APT_INSTALL,gettext); }

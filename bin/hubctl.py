@@ -41,11 +41,12 @@ def ensure_redis_server_binary() -> str | None:
         return found
     if shutil.which("apt-get") and os.geteuid() == 0 and Path("/etc/debian_version").exists():
         say("redis-server is missing; installing Debian's redis-server package ...")
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "redis-server"],
-            check=False,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-q", "redis-server"]
+        if subprocess.run(install, check=False, env=env).returncode != 0:
+            # A fresh machine has no package lists yet.
+            subprocess.run(["apt-get", "update", "-q"], check=False, env=env)
+            subprocess.run(install, check=False, env=env)
         return shutil.which("redis-server")
     return None
 
@@ -103,9 +104,6 @@ class Children:
         self.procs.append((name, proc))
 
     def stop(self) -> None:
-        # A second Ctrl-C (or make forwarding the signal again) must not interrupt the clean-up half way.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for _, proc in reversed(self.procs):
             if proc.poll() is None:
                 try:
@@ -125,6 +123,25 @@ def manage(*args: str, env: dict) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def wait_for_http(url: str, children: Children, timeout: float = 60) -> bool:
+    """True once the URL answers (any HTTP status), False when a child died or time ran out."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(proc.poll() is not None for _, proc in children.procs):
+            return False
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 def cmd_run(args) -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
@@ -135,19 +152,38 @@ def cmd_run(args) -> int:
         say(f"Redis answers at {redis_url}")
     else:
         port = int(env.get("HUB_PRIVATE_REDIS_PORT", "6390"))
-        say(f"No Redis answers at {redis_url}; starting a private one on port {port} (files in var/redis)")
-        proc, redis_url = start_private_redis(port, "redis")
-        children.adopt("redis", proc)
+        private = f"redis://127.0.0.1:{port}/0"
+        if redis_answers(private):
+            say(f"No Redis answers at {redis_url}; using the private one already on port {port}")
+            redis_url = private
+        else:
+            say(
+                f"No Redis answers at {redis_url}; starting a private one on port {port} (files in var/redis)"
+            )
+            proc, redis_url = start_private_redis(port, "redis")
+            children.adopt("redis", proc)
     env["REDIS_URL"] = redis_url
+    host, port = args.host, str(args.port)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    url = f"http://{shown}:{port}/"
+    # Links in emails (invitations, password reset) point at this copy of the hub.
+    env.setdefault("HUB_PUBLIC_URL", url.rstrip("/"))
+
+    stopping = False
 
     def on_signal(signum, frame):
-        raise KeyboardInterrupt
+        # Once: a second Ctrl-C must not interrupt the stopping of the children.
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # SIGINT too, explicitly: a shell that starts us in the background hands SIGINT down ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     try:
         manage("migrate", "--noinput", env=env)
         manage("seed_demo", env=env)
-        host, port = args.host, str(args.port)
         children.start(
             "daphne",
             [str(Path(PY).parent / "daphne"), "-b", host, "-p", port, "config.asgi:application"],
@@ -161,9 +197,9 @@ def cmd_run(args) -> int:
         children.start("celery-beat", [PY, "-m", "celery", "-A", "config", "beat", "-l", "info"], env)
         for name, argv in optional_services(env):
             children.start(name, argv, env)
-        time.sleep(2)
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-        url = f"http://{shown}:{port}/"
+        if not wait_for_http(url + "healthz", children):
+            say("daphne did not answer; stopping everything")
+            raise KeyboardInterrupt
         say("")
         say(f"The hub is running at {url}   (Ctrl-C stops everything)")
         subprocess.run([PY, "manage.py", "seed_demo", "--logins"], cwd=ROOT, env=env, check=False)

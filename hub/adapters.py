@@ -4,16 +4,20 @@ from django.conf import settings
 INVITATION_SESSION_KEY = "hub_invitation_token"
 
 
+def invited_email(request) -> str | None:
+    """The address of the usable invitation whose link this browser opened, if any."""
+    from hub.selectors import invitation_get_usable
+
+    token = request.session.get(INVITATION_SESSION_KEY)
+    invitation = invitation_get_usable(token=token) if token else None
+    return invitation.email if invitation else None
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """Public sign-up is off unless HUB_OPEN_SIGNUP is set; a valid invitation link opens it for one person."""
 
     def is_open_for_signup(self, request):
-        if settings.HUB_OPEN_SIGNUP:
-            return True
-        from hub.selectors import invitation_get_usable
-
-        token = request.session.get(INVITATION_SESSION_KEY)
-        return bool(token) and invitation_get_usable(token=token) is not None
+        return settings.HUB_OPEN_SIGNUP or invited_email(request) is not None
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

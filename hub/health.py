@@ -30,8 +30,9 @@ def _check_broker() -> dict:
     try:
         from config.celery import app
 
+        # One attempt, no back-off: a health check must answer quickly when the broker is down.
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=1)
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
         return {"ok": True}
     except Exception as exc:
         return {"ok": False, "error": str(exc)[:200]}

@@ -146,14 +146,28 @@ def _invitation_token() -> str:
 
 
 class Invitation(models.Model):
-    """An invitation link: the only way to sign up while public sign-up is off."""
+    """An invitation link: the only way to sign up while public sign-up is off.
+
+    Organizers invite members into a branch of their subtree, or organizers for an organization of their
+    subtree; hub staff invite anyone to any role. Created only through hub.services.invitation_create.
+    """
+
+    class RoleKind(models.TextChoices):
+        MEMBER = "member", _("Party member")
+        ORGANIZER = "organizer", _("Organizer")
+        OFFICIAL = "official", _("Official")
+        MERCHANT = "merchant", _("Merchant")
 
     email = models.EmailField(_("email address"))
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
-    role_kind = models.CharField(
-        _("role"), max_length=20, choices=[*Role.Kind.choices, ("member", _("Party member"))]
+    role_kind = models.CharField(_("role"), max_length=20, choices=RoleKind.choices)
+    region = models.ForeignKey(
+        "partyorgs.Region",
+        verbose_name=_("district or subdistrict"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
     )
-    region = models.ForeignKey("partyorgs.Region", null=True, blank=True, on_delete=models.CASCADE)
     organization = models.ForeignKey(
         "partyorgs.PartyOrganization",
         verbose_name=_("Party organization or branch"),
@@ -161,28 +175,80 @@ class Invitation(models.Model):
         blank=True,
         on_delete=models.CASCADE,
     )
-    enterprise = models.ForeignKey("partyorgs.Enterprise", null=True, blank=True, on_delete=models.CASCADE)
+    enterprise = models.ForeignKey(
+        "partyorgs.Enterprise", verbose_name=_("enterprise"), null=True, blank=True, on_delete=models.CASCADE
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_sent",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
+    revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return self.email
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        scope_field = {
+            self.RoleKind.MEMBER: "organization",
+            self.RoleKind.ORGANIZER: "organization",
+            self.RoleKind.OFFICIAL: "region",
+            self.RoleKind.MERCHANT: "enterprise",
+        }.get(self.role_kind)
+        if scope_field is None:
+            return
+        for name in ("region", "organization", "enterprise"):
+            given = getattr(self, f"{name}_id") is not None
+            if name == scope_field and not given:
+                raise ValidationError({name: _("This role needs it.")})
+            if name != scope_field and given:
+                raise ValidationError({name: _("This role does not use it; leave it empty.")})
+
+    @property
+    def scope(self):
+        return self.region or self.organization or self.enterprise
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "withdrawn"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "waiting"
+
+    def get_status_display(self) -> str:
+        return {
+            "accepted": _("Accepted"),
+            "withdrawn": _("Withdrawn"),
+            "expired": _("Expired"),
+            "waiting": _("Waiting"),
+        }[self.status]
+
     @property
     def is_usable(self) -> bool:
-        return self.accepted_at is None and self.expires_at > timezone.now()
+        return self.status == "waiting"
 
 
 class Notification(models.Model):

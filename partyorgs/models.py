@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -378,6 +380,19 @@ class IncubatorTenant(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        errors = {}
+        if self.moved_in_on and self.moved_in_on > timezone.localdate():
+            errors["moved_in_on"] = _("The move-in date cannot be in the future.")
+        if self.status == self.Status.MOVED_IN and self.left_on:
+            errors["left_on"] = _("A tenant that is still in the incubator has no leaving date.")
+        if self.status in (self.Status.GRADUATED, self.Status.LEFT) and not self.left_on:
+            errors["left_on"] = _("Give the date the tenant graduated or left.")
+        if self.left_on and self.moved_in_on and self.left_on < self.moved_in_on:
+            errors["left_on"] = _("The leaving date cannot be before the move-in date.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class PartyMember(models.Model):
     """A Party member (党员) with an account; belongs to one branch."""
@@ -406,3 +421,9 @@ class PartyMember(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+    def clean(self):
+        if self.joined_on and self.joined_on > timezone.localdate():
+            raise ValidationError({"joined_on": _("The date of joining the Party cannot be in the future.")})
+        if self.branch_id and self.branch.kind != PartyOrganization.Kind.BRANCH:
+            raise ValidationError({"branch": _("A Party member belongs to a Party branch.")})

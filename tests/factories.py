@@ -74,31 +74,25 @@ class SubdistrictFactory(factory.django.DjangoModelFactory):
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
-    """Creates roots, or children when `parent=` is given (treebeard needs add_root/add_child)."""
+    """Creates roots, or children when `parent=` is given (treebeard needs add_root/add_child).
+
+    A child is in its parent's region unless one is given."""
 
     class Meta:
         model = PartyOrganization
 
     name = factory.Sequence(lambda n: f"党组织{n}")
     kind = PartyOrganization.Kind.BRANCH
-    region = factory.SubFactory(SubdistrictFactory)
+    parent = None
+    region = factory.LazyAttribute(lambda o: o.parent.region if o.parent else SubdistrictFactory())
 
     @classmethod
     def _create(cls, model_class, *args, parent=None, **kwargs):
         if parent is not None:
-            kwargs.setdefault("region", parent.region)
             node = model_class.objects.add_child(parent, create_kwargs=kwargs)
             parent.refresh_from_db()
             return node
         return model_class.objects.add_root(create_kwargs=kwargs)
-
-    @classmethod
-    def _adjust_kwargs(cls, **kwargs):
-        # A child inherits its parent's region unless one is given.
-        parent = kwargs.get("parent")
-        if parent is not None and "region" in kwargs and kwargs["region"] is None:
-            kwargs["region"] = parent.region
-        return kwargs
 
 
 class BuildingFactory(factory.django.DjangoModelFactory):

@@ -8,6 +8,7 @@ from config.env import env_str
 os.environ.setdefault("REDIS_URL", env_str("TEST_REDIS_URL", "redis://127.0.0.1:6379/9"))
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-only-for-the-test-suite-0123456789")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, VAR_DIR  # noqa: E402

@@ -1,0 +1,288 @@
+"""Reads of the Party organization registry, always through the viewer's scope.
+
+The tree page and an organization's page run a fixed number of queries whatever the size of the tree:
+one for the organizations (a materialized-path prefix query, ordered by path), one for the member counts
+grouped by branch; subtree totals are summed in Python from the paths.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from hub.permissions import Scope, get_object_in_scope, get_scope
+
+from .models import (
+    Alliance,
+    Building,
+    Enterprise,
+    Incubator,
+    IncubatorTenant,
+    PartyMember,
+    PartyOrganization,
+)
+
+STEP = PartyOrganization.steplen
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """Every prefix of a treebeard path at the step length: the organization and all above it."""
+    return [path[:i] for i in range(STEP, len(path) + 1, STEP)]
+
+
+# --- Party organizations -------------------------------------------------------------------------
+
+
+def org_visible_q(scope: Scope) -> Q:
+    return scope.visible_orgs_q()
+
+
+def _top_paths(paths: list[str]) -> list[str]:
+    """The paths of `paths` (sorted) that are not below another one of them."""
+    tops: list[str] = []
+    for p in paths:
+        if not tops or not p.startswith(tops[-1]):
+            tops.append(p)
+    return tops
+
+
+def member_counts_by_path(top_paths: list[str]) -> Counter:
+    """{branch path: number of members} for every branch in the subtrees of top_paths, in one query."""
+    if not top_paths:
+        return Counter()
+    q = Q()
+    for p in top_paths:
+        q |= Q(branch__path__startswith=p)
+    rows = PartyMember.objects.filter(q).values("branch__path").annotate(n=Count("id")).order_by()
+    return Counter({r["branch__path"]: r["n"] for r in rows})
+
+
+def subtree_totals(counts: Counter, paths) -> dict[str, int]:
+    """{path: members in it and below it} for the given paths, from per-branch counts."""
+    wanted = set(paths)
+    totals = dict.fromkeys(wanted, 0)
+    for branch_path, n in counts.items():
+        for prefix in ancestor_paths(branch_path):
+            if prefix in wanted:
+                totals[prefix] += n
+    return totals
+
+
+@dataclass
+class TreeRow:
+    """One organization of the tree page, with what a nested list needs to open and close its levels."""
+
+    org: PartyOrganization
+    level: int  # 0 for the organizations at the top of what the user sees
+    members: int  # directly in this organization
+    total: int  # in it and below it
+    opens: bool = False  # a nested list of children starts after this row
+    closes: list[int] = field(default_factory=list)  # nested lists that end after this row
+
+
+def org_tree(*, user) -> list[TreeRow]:
+    """The organizations the user may see, as a forest ordered by path, with member counts."""
+    scope = get_scope(user)
+    orgs = list(
+        PartyOrganization.objects.filter(org_visible_q(scope))
+        .select_related("region")
+        .order_by("path")
+        .only("id", "path", "depth", "numchild", "name", "kind", "secretary_name", "region__name")
+    )
+    paths = [o.path for o in orgs]
+    counts = member_counts_by_path(_top_paths(paths))
+    totals = subtree_totals(counts, paths)
+
+    rows: list[TreeRow] = []
+    # Paths of the visible ancestors of the current row: its level in the page. An organization whose
+    # parent the user may not see is shown at the top.
+    stack: list[str] = []
+    for org in orgs:
+        while stack and not org.path.startswith(stack[-1]):
+            stack.pop()
+        rows.append(
+            TreeRow(
+                org=org,
+                level=len(stack),
+                members=counts.get(org.path, 0),
+                total=totals[org.path],
+            )
+        )
+        stack.append(org.path)
+    # Open/close markers for nested <ul>s.
+    for i, row in enumerate(rows):
+        nxt = rows[i + 1].level if i + 1 < len(rows) else 0
+        row.opens = nxt > row.level
+        row.closes = list(range(row.level - nxt)) if nxt < row.level else []
+    return rows
+
+
+def org_get_for_user(*, user, pk: int) -> tuple[PartyOrganization, bool]:
+    """(organization, can_manage) for one the user may see; 404 for any other."""
+    scope = get_scope(user)
+    org = get_object_in_scope(PartyOrganization.objects.select_related("region"), org_visible_q(scope), pk=pk)
+    return org, scope.manages_org_path(org.path)
+
+
+@dataclass
+class OrgDetail:
+    org: PartyOrganization
+    can_manage: bool
+    can_see_members: bool
+    ancestors: list[PartyOrganization]
+    children: list[tuple[PartyOrganization, int]]  # (child, members in its subtree)
+    members_here: int
+    members_total: int
+    members: list[PartyMember]
+    enterprises: list[Enterprise]
+    buildings: list[Building]
+    alliances: list[Alliance]
+
+
+def org_detail(*, user, pk: int) -> OrgDetail:
+    scope = get_scope(user)
+    org, can_manage = org_get_for_user(user=user, pk=pk)
+    visible_q = org_visible_q(scope)
+    ancestors = list(
+        PartyOrganization.objects.filter(visible_q, path__in=ancestor_paths(org.path)[:-1]).order_by("path")
+    )
+    children = list(
+        PartyOrganization.objects.filter(visible_q, path__startswith=org.path, depth=org.depth + 1).order_by(
+            "path"
+        )
+    )
+    counts = member_counts_by_path([org.path])
+    totals = subtree_totals(counts, [org.path, *(c.path for c in children)])
+    # The roster is for those who manage the organization and for officials of its region (read-only).
+    can_see_members = can_manage or org.region_id in scope.region_ids
+    members = (
+        list(
+            PartyMember.objects.filter(branch=org)
+            .select_related("user")
+            .order_by("user__name", "user__email")
+        )
+        if can_see_members
+        else []
+    )
+    return OrgDetail(
+        org=org,
+        can_manage=can_manage,
+        can_see_members=can_see_members,
+        ancestors=ancestors,
+        children=[(c, totals[c.path]) for c in children],
+        members_here=counts.get(org.path, 0),
+        members_total=totals[org.path],
+        members=members,
+        enterprises=list(
+            Enterprise.objects.filter(enterprise_visible_q(scope), party_organization=org)
+            .select_related("building")
+            .order_by("name")
+        ),
+        buildings=list(Building.objects.filter(party_organization=org).order_by("name")),
+        alliances=list(Alliance.objects.filter(Q(organizations=org) | Q(lead_organization=org)).distinct()),
+    )
+
+
+def orgs_managed(*, user) -> QuerySet[PartyOrganization]:
+    """Organizations the user manages (their subtrees), for choosers such as the invitation form."""
+    return PartyOrganization.objects.filter(get_scope(user).managed_orgs_q()).order_by("path")
+
+
+# --- Enterprises -----------------------------------------------------------------------------------
+
+
+def enterprise_visible_q(scope: Scope) -> Q:
+    """Enterprises of the scope; a member also sees the enterprises whose Party organization is their branch."""
+    q = scope.visible_enterprises_q()
+    if scope.branch_id is not None and not scope.is_staff:
+        q |= Q(party_organization_id=scope.branch_id)
+    return q
+
+
+def enterprises_visible(*, user) -> QuerySet[Enterprise]:
+    return Enterprise.objects.filter(enterprise_visible_q(get_scope(user))).distinct()
+
+
+def enterprise_list(*, user, industry: str = "", building=None, alliance=None, q: str = ""):
+    qs = enterprises_visible(user=user).select_related("building", "alliance", "party_organization", "region")
+    if industry:
+        qs = qs.filter(industry=industry)
+    if building is not None:
+        qs = qs.filter(building=building)
+    if alliance is not None:
+        qs = qs.filter(alliance=alliance)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__iexact=q))
+    return qs.order_by("name", "id")
+
+
+def enterprise_filter_choices(*, user) -> tuple[QuerySet[Building], QuerySet[Alliance]]:
+    """The buildings and alliances that the user's enterprises are in: the filter offers only those."""
+    visible = enterprises_visible(user=user)
+    buildings = Building.objects.filter(pk__in=visible.values("building")).order_by("name")
+    alliances = Alliance.objects.filter(pk__in=visible.values("alliance")).order_by("name")
+    return buildings, alliances
+
+
+def enterprise_get_for_user(*, user, pk: int) -> tuple[Enterprise, bool]:
+    """(enterprise, can_manage) for an enterprise in the user's scope; 404 for any other."""
+    scope = get_scope(user)
+    ent = get_object_in_scope(
+        Enterprise.objects.select_related("building", "alliance", "party_organization", "region"),
+        enterprise_visible_q(scope),
+        pk=pk,
+    )
+    can_manage = scope.is_staff or ent.pk in scope.enterprise_ids
+    return ent, can_manage
+
+
+# --- Incubators ------------------------------------------------------------------------------------
+
+
+def incubator_visible_q(scope: Scope) -> Q:
+    """Incubators in the official's region, in a building of an organization the user may see,
+    or hosting one of the merchant's enterprises."""
+    if scope.is_staff:
+        return Q()
+    q = Q(pk__in=[])
+    if scope.region_ids:
+        q |= Q(building__region_id__in=scope.region_ids)
+    if scope.organizer_paths or scope.branch_path or scope.enterprise_org_ids:
+        q |= scope.visible_orgs_q("building__party_organization__")
+    if scope.enterprise_ids:
+        q |= Q(
+            pk__in=IncubatorTenant.objects.filter(enterprise_id__in=scope.enterprise_ids).values("incubator")
+        )
+    return q
+
+
+def incubator_list(*, user) -> list[Incubator]:
+    scope = get_scope(user)
+    tenants = IncubatorTenant.Status
+    return list(
+        Incubator.objects.filter(incubator_visible_q(scope))
+        .select_related("building")
+        .annotate(
+            tenants_in=Count("tenants", filter=Q(tenants__status=tenants.MOVED_IN)),
+            tenants_graduated=Count("tenants", filter=Q(tenants__status=tenants.GRADUATED)),
+            workstations_used=Sum("tenants__workstations", filter=Q(tenants__status=tenants.MOVED_IN)),
+        )
+        .order_by("name")
+    )
+
+
+def incubator_get_for_user(*, user, pk: int) -> Incubator:
+    return get_object_in_scope(
+        Incubator.objects.select_related("building", "building__region"),
+        incubator_visible_q(get_scope(user)),
+        pk=pk,
+    )
+
+
+def incubator_tenants(*, incubator: Incubator, status: str = "") -> list[IncubatorTenant]:
+    qs = incubator.tenants.select_related("enterprise")
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs.order_by("status", "moved_in_on", "name"))
