@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "hub",
     "partyorgs",
     "livestreams",
+    "hub.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # --- classes ---
     # --- sales ---
     # --- dashboards ---
+    "dashboards-refresh": {
+        "task": "hub.dashboards.tasks.refresh_dashboards",
+        "schedule": timedelta(minutes=2),
+        "options": {"expires": 110},
+    },
     # --- media ---
 }
 
