@@ -3,6 +3,7 @@ the JSON endpoints' "table" and the .xlsx exports all come from here, so they sh
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from io import BytesIO
 
 from django.utils.translation import gettext as _
@@ -138,6 +139,9 @@ def workbook(sheets: list[tuple[str, dict]], *, subtitle: str) -> bytes:
             cell.font = Font(bold=True)
         for row in tab["rows"]:
             ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, date | datetime):
+                    cell.number_format = "yyyy-mm-dd"
         for i, heading in enumerate(tab["columns"], start=1):
             width = max([len(str(heading))] + [len(str(r[i - 1] or "")) for r in tab["rows"]])
             ws.column_dimensions[get_column_letter(i)].width = min(60, max(10, width * 2 + 2))
