@@ -118,6 +118,7 @@
   function stateNote(section) {
     var note = section.querySelector("[data-live-state]");
     return function (state) {
+      section.dataset.socket = state;
       if (!note) return;
       note.hidden = state !== "reconnecting";
       note.textContent = state === "reconnecting" ? labels().reconnecting || "" : "";
