@@ -56,7 +56,9 @@ def test_it_exports_one_chart_with_the_numbers_of_its_json(client):
 
 
 def test_it_exports_the_branches_without_a_party_class_with_their_last_date(client):
-    ws = load_workbook(BytesIO(client.get("/dashboard/export/branches-without-class.xlsx", PERIOD).content)).active
+    ws = load_workbook(
+        BytesIO(client.get("/dashboard/export/branches-without-class.xlsx", PERIOD).content)
+    ).active
     assert rows(ws) == [["机关党支部", "淮河路街道", datetime(2024, 2, 20), 131]]
     assert ws["C5"].number_format == "yyyy-mm-dd"
 

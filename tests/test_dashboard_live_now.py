@@ -86,7 +86,9 @@ def test_it_sends_a_snapshot_of_what_is_live_with_viewer_counts(places, member):
         assert (await anonymous.connect())[0]
         snapshot = await anonymous.receive_json_from(timeout=5)
         assert snapshot["type"] == "snapshot"
-        assert [(s["id"], s["title"], s["viewers"]) for s in snapshot["sessions"]] == [(public.pk, "公开党课", 2)]
+        assert [(s["id"], s["title"], s["viewers"]) for s in snapshot["sessions"]] == [
+            (public.pk, "公开党课", 2)
+        ]
         assert snapshot["sessions"][0]["url"] == f"/live/{public.pk}/"
         await anonymous.disconnect()
 
@@ -187,7 +189,11 @@ def test_it_forwards_viewer_counts_only_of_sessions_the_user_may_see(places, off
         await sync_to_async(live_now_publish)({"type": "viewers", "session_id": "not-a-number", "count": 1})
         await sync_to_async(live_now_publish)({"type": "unknown", "session_id": mine.pk})
         await sync_to_async(live_now_publish)({"type": "viewers", "session_id": mine.pk, "count": 7})
-        assert await comm.receive_json_from(timeout=5) == {"type": "viewers", "session_id": mine.pk, "count": 7}
+        assert await comm.receive_json_from(timeout=5) == {
+            "type": "viewers",
+            "session_id": mine.pk,
+            "count": 7,
+        }
         assert await comm.receive_nothing(timeout=0.3)
         await comm.disconnect()
 
@@ -207,9 +213,13 @@ def test_it_refuses_the_dashboard_socket_to_anyone_but_officials_and_staff(place
     async_to_sync(scenario)()
 
 
-@pytest.mark.parametrize("query", ["building={building_b}", "organization={root_b}", "building=abc", "date_from=x"])
+@pytest.mark.parametrize(
+    "query", ["building={building_b}", "organization={root_b}", "building=abc", "date_from=x"]
+)
 def test_it_refuses_a_dashboard_socket_with_filters_outside_the_scope_or_wrong(places, official, query):
-    path = "/ws/live-now/?dashboard=1&" + query.format(building_b=places.building_b.pk, root_b=places.root_b.pk)
+    path = "/ws/live-now/?dashboard=1&" + query.format(
+        building_b=places.building_b.pk, root_b=places.root_b.pk
+    )
     headers = cookie_of(official)
 
     async def scenario():

@@ -55,8 +55,12 @@ def add_activity(world, start: int, n: int) -> None:
             )
         else:
             s = f.LiveSessionFactory(
-                kind=LiveSession.Kind.PROMOTION, host_organization=world.root_a, status="live",
-                went_live_at=day, starts_at=day, ends_at=day + timedelta(hours=30000),
+                kind=LiveSession.Kind.PROMOTION,
+                host_organization=world.root_a,
+                status="live",
+                went_live_at=day,
+                starts_at=day,
+                ends_at=day + timedelta(hours=30000),
             )
         f.PresenceFactory(session=s, user=members[0].user)
 
@@ -109,12 +113,18 @@ def test_invalidating_makes_the_next_request_count_again(official_client, world)
     dashboards_invalidate()
     before = official_client.get("/dashboard/data/kpis.json", PERIOD).json()["data"]["sessions_this_month"]
     add_activity(world, 3, 6)  # two more sessions start in June 2024 (i = 5 and i = 11 ... of 3..8)
-    assert official_client.get("/dashboard/data/kpis.json", PERIOD).json()["data"]["sessions_this_month"] == before
+    assert (
+        official_client.get("/dashboard/data/kpis.json", PERIOD).json()["data"]["sessions_this_month"]
+        == before
+    )
     dashboards_invalidate()
     after = official_client.get("/dashboard/data/kpis.json", PERIOD).json()["data"]["sessions_this_month"]
-    assert after == LiveSession.objects.filter(
-        starts_at__gte=at(2024, 6, 1, 0), starts_at__lt=at(2024, 7, 1, 0)
-    ).count()
+    assert (
+        after
+        == LiveSession.objects.filter(
+            starts_at__gte=at(2024, 6, 1, 0), starts_at__lt=at(2024, 7, 1, 0)
+        ).count()
+    )
     assert after > before
 
 

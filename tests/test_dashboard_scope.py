@@ -21,7 +21,15 @@ URLS = [
     *[f"/dashboard/export/{c}.xlsx" for c in CHARTS],
 ]
 # Names in district A's data that nobody outside district A may read.
-SECRETS_OF_A = ["淮河路街道", "孵化器联合党支部", "机关党支部", "丝路优选", "豫味鲜直播", "区长带你逛二七", "15000.50"]
+SECRETS_OF_A = [
+    "淮河路街道",
+    "孵化器联合党支部",
+    "机关党支部",
+    "丝路优选",
+    "豫味鲜直播",
+    "区长带你逛二七",
+    "15000.50",
+]
 
 
 def login(user):
@@ -42,7 +50,9 @@ def everything(client, **params) -> str:
             from openpyxl import load_workbook
 
             wb = load_workbook(BytesIO(response.content))
-            out += [str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+            out += [
+                str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None
+            ]
         else:
             out.append(response.content.decode())
     return "\n".join(out)
@@ -79,7 +89,12 @@ def test_an_official_of_another_subdistrict_of_the_same_district_sees_nothing_of
     for secret in SECRETS_OF_A:
         assert secret not in text, secret
     data = client.get("/dashboard/data/kpis.json", PERIOD).json()["data"]
-    assert (data["organizations"], data["members"], data["enterprises"], data["sessions_this_month"]) == (1, 0, 0, 0)
+    assert (data["organizations"], data["members"], data["enterprises"], data["sessions_this_month"]) == (
+        1,
+        0,
+        0,
+        0,
+    )
     # The district's official sees both subdistricts.
     district_official = login(official_of(world.district_a, "district@example.com"))
     assert district_official.get("/dashboard/data/kpis.json", PERIOD).json()["data"]["organizations"] == 5
@@ -99,9 +114,16 @@ def test_a_district_official_may_narrow_to_one_subdistrict(official, district, w
 
 @pytest.mark.parametrize(
     "field,target",
-    [("building", "building_b"), ("organization", "root_b"), ("organization", "branch_b"), ("region", "sub_b")],
+    [
+        ("building", "building_b"),
+        ("organization", "root_b"),
+        ("organization", "branch_b"),
+        ("region", "sub_b"),
+    ],
 )
-def test_it_refuses_a_filter_outside_the_scope_with_a_message_and_no_data(official, district, world, field, target):  # noqa: F811
+def test_it_refuses_a_filter_outside_the_scope_with_a_message_and_no_data(
+    official, district, world, field, target
+):  # noqa: F811
     client = login(official)
     params = {**PERIOD, field: getattr(world, target).pk}
     page = client.get("/dashboard/", params)

@@ -63,7 +63,7 @@
       o.xAxis = { type: "category", data: names(d.rows, "month") };
       o.yAxis = { type: "value", minInterval: 1 };
       o.series = d.series.map(function (s) {
-        return { name: s.label, type: "bar", stack: "sessions", emphasis: { focus: "series" }, data: names(d.rows, s.key) };
+        return { name: s.label, type: "bar", stack: "sessions", barMaxWidth: 36, emphasis: { focus: "series" }, data: names(d.rows, s.key) };
       });
       return o;
     },
@@ -76,7 +76,7 @@
         { type: "value", axisLabel: { formatter: "{value}%" }, splitLine: { show: false } },
       ];
       o.series = [
-        { name: L.gmv, type: "bar", data: d.rows.map(function (r) { return Number(r.gmv); }) },
+        { name: L.gmv, type: "bar", barMaxWidth: 36, data: d.rows.map(function (r) { return Number(r.gmv); }) },
         { name: L.growth, type: "line", yAxisIndex: 1, smooth: true, data: names(d.rows, "growth") },
       ];
       return o;
@@ -89,7 +89,7 @@
       o.yAxis = categoryY(d.rows, "branch");
       o.dataZoom = zoom(d.rows.length, 10);
       o.series = [{
-        name: L.rate, type: "bar", data: names(d.rows, "rate"),
+        name: L.rate, type: "bar", barMaxWidth: 24, data: names(d.rows, "rate"),
         label: { show: true, position: "right", formatter: function (p) { return p.value === null ? "—" : p.value + "%"; } },
         itemStyle: { color: function (p) { return p.value !== null && p.value < 60 ? "#f97316" : palette[0]; } },
       }];
@@ -107,11 +107,11 @@
         var r = d.rows[p.dataIndex];
         return r.branch + "<br>" + (r.days_since === null ? L.never : r.last_class + " · " + fill(L.days_unit, { n: r.days_since }));
       } };
-      o.xAxis = { type: "value", name: L.days, nameLocation: "middle", nameGap: 24, minInterval: 1 };
+      o.xAxis = { type: "value", minInterval: 1, axisLabel: { formatter: function (v) { return fill(L.days_unit, { n: v }); } } };
       o.yAxis = categoryY(d.rows, "branch");
       o.dataZoom = zoom(d.rows.length, 10);
       o.series = [{
-        type: "bar",
+        name: L.days, type: "bar", barMaxWidth: 24,
         data: d.rows.map(function (r) {
           return r.days_since === null ? { value: never, itemStyle: { color: "#7f1d1d" } } : { value: r.days_since };
         }),
@@ -128,7 +128,7 @@
       o.xAxis = { type: "value", minInterval: 1 };
       o.yAxis = categoryY(d.rows, "label");
       o.series = d.series.map(function (s) {
-        return { name: s.label, type: "bar", stack: "tenants", data: names(d.rows, s.key) };
+        return { name: s.label, type: "bar", stack: "tenants", barMaxWidth: 24, data: names(d.rows, s.key) };
       });
       return o;
     },
@@ -139,20 +139,23 @@
       o.xAxis = { type: "value", axisLabel: { formatter: function (v) { return compact.format(v); } } };
       o.yAxis = categoryY(d.rows, "enterprise");
       o.series = [{
-        name: L.gmv, type: "bar", data: d.rows.map(function (r) { return Number(r.gmv); }),
+        name: L.gmv, type: "bar", barMaxWidth: 24, data: d.rows.map(function (r) { return Number(r.gmv); }),
         label: { show: true, position: "right", formatter: function (p) { return compact.format(p.value); } },
       }];
       return o;
     },
-    pie: function (d) {
+    pie: function (d, width) {
+      var narrow = width < 480;
       var o = base(d.rows.length === 0);
       o.tooltip = { trigger: "item", confine: true, formatter: function (p) {
         return p.name + "<br>¥" + money.format(p.value) + " (" + p.percent + "%)";
       } };
       o.legend = { bottom: 0, type: "scroll", textStyle: { color: muted } };
       o.series = [{
-        name: L.gmv, type: "pie", radius: ["38%", "66%"], center: ["50%", "45%"],
-        label: { formatter: "{b}\n{d}%", color: dark ? "#e6ecff" : "#1f2328" },
+        name: L.gmv, type: "pie", radius: narrow ? ["30%", "55%"] : ["38%", "66%"], center: ["50%", "45%"],
+        label: narrow
+          ? { position: "inside", formatter: "{d}%", color: "#fff" }
+          : { formatter: "{b}\n{d}%", color: dark ? "#e6ecff" : "#1f2328" },
         data: d.rows.map(function (r) { return { name: r.label, value: Number(r.gmv) }; }),
       }];
       return o;
@@ -198,7 +201,7 @@
         canvas.replaceChildren();
         chart = charts[slug] = echarts.init(canvas, dark ? "dark" : null, { renderer: "canvas" });
       }
-      chart.setOption(builders[card.dataset.kind](payload.data), true);
+      chart.setOption(builders[card.dataset.kind](payload.data, canvas.clientWidth), true);
       card.querySelector("[data-chart-note]").textContent = notes(slug, payload.data);
       drawTable(card.querySelector("[data-chart-table]"), payload.table);
       card.dataset.loaded = "true";
