@@ -12,7 +12,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import factory
-import pytest
 from django.utils import timezone
 
 from hub.dashboards.services import dashboards_invalidate
@@ -234,8 +233,3 @@ def build_district(world) -> SimpleNamespace:
     )
     dashboards_invalidate()
     return ns
-
-
-@pytest.fixture
-def district(world):
-    return build_district(world)

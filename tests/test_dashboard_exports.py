@@ -8,14 +8,19 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from hub.dashboards.selectors import SECTIONS
-from tests.dashboard_fixtures import PERIOD, district  # noqa: F401
+from tests.dashboard_fixtures import PERIOD, build_district
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def client(official, district):  # noqa: F811
+def district(world):
+    return build_district(world)
+
+
+@pytest.fixture
+def client(official, district):
     c = Client()
     c.force_login(official)
     return c

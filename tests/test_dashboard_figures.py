@@ -6,9 +6,17 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from tests.dashboard_fixtures import PERIOD, district  # noqa: F401
+from hub.dashboards.models import SessionTally
+from hub.dashboards.services import dashboards_invalidate, tallies_refresh
+from livestreams.models import LiveSession
+from tests.dashboard_fixtures import PERIOD, build_district
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def district(world):
+    return build_district(world)
 
 
 def get(client, chart, **params):
@@ -17,8 +25,13 @@ def get(client, chart, **params):
     return response.json()["data"]
 
 
-@pytest.fixture
-def client(official, district):  # noqa: F811
+@pytest.fixture(params=["from the records", "from the tallies"])
+def client(request, official, district):
+    """Every figure twice: before Celery tallied the ended sessions, and after (the same numbers)."""
+    if request.param == "from the tallies":
+        assert tallies_refresh() == LiveSession.objects.filter(status="ended").count()
+        assert SessionTally.objects.filter(session=district.s2).get().viewers == 3
+        dashboards_invalidate()
     c = Client()
     c.force_login(official)
     return c
@@ -126,11 +139,9 @@ def test_it_lists_the_branches_that_held_no_party_class_this_quarter(client, wor
     }
 
 
-def test_it_counts_a_class_for_the_branches_below_an_audience_organization(client, world, district):  # noqa: F811
+def test_it_counts_a_class_for_the_branches_below_an_audience_organization(client, world, district):
     # Only p2 (hosted by the working committee for committee_a and below) leaves branch_a counted.
     district.p1.delete()
-    from hub.dashboards.services import dashboards_invalidate
-
     dashboards_invalidate()
     rows = get(client, "branches-without-class")["rows"]
     assert [r["branch"] for r in rows] == ["机关党支部"]
@@ -146,7 +157,7 @@ def test_it_counts_incubator_tenants_by_industry_and_status(client):
     assert data["rows"][0]["industry"] == "tech"
 
 
-def test_it_ranks_merchants_by_gmv(client, world, district):  # noqa: F811
+def test_it_ranks_merchants_by_gmv(client, world, district):
     rows = get(client, "top-merchants")["rows"]
     assert rows == [
         {
@@ -224,7 +235,7 @@ def test_it_narrows_the_period(client):
     assert [(r["platform"], r["gmv"]) for r in rows] == [("douyin", "12000.50"), ("hub", "3000.00")]
 
 
-def test_it_counts_a_live_session_up_to_now(client, world, district):  # noqa: F811
+def test_it_counts_a_live_session_up_to_now(client, world, district):
     from datetime import timedelta
 
     from django.utils import timezone

@@ -8,7 +8,7 @@ from django.test import Client
 
 from hub.dashboards.selectors import SECTIONS
 from tests import factories as f
-from tests.dashboard_fixtures import PERIOD, district, official_of  # noqa: F401
+from tests.dashboard_fixtures import PERIOD, build_district, official_of
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,11 @@ SECRETS_OF_A = [
     "区长带你逛二七",
     "15000.50",
 ]
+
+
+@pytest.fixture
+def district(world):
+    return build_district(world)
 
 
 def login(user):
@@ -59,20 +64,20 @@ def everything(client, **params) -> str:
 
 
 @pytest.mark.parametrize("persona", ["merchant", "member", "organizer", "outsider"])
-def test_it_refuses_everyone_but_officials_and_staff(persona, personas, district):  # noqa: F811
+def test_it_refuses_everyone_but_officials_and_staff(persona, personas, district):
     client = login(personas[persona])
     for url in URLS:
         assert client.get(url, PERIOD).status_code == 403, url
 
 
-def test_it_sends_anonymous_visitors_to_sign_in(db, district):  # noqa: F811
+def test_it_sends_anonymous_visitors_to_sign_in(db, district):
     for url in URLS:
         response = Client().get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/login/?next=/dashboard/")
 
 
-def test_an_official_of_another_district_sees_nothing_of_this_one(district, world):  # noqa: F811
+def test_an_official_of_another_district_sees_nothing_of_this_one(district, world):
     text = everything(login(official_of(world.district_b, "b@example.com")))
     for secret in SECRETS_OF_A:
         assert secret not in text, secret
@@ -80,7 +85,7 @@ def test_an_official_of_another_district_sees_nothing_of_this_one(district, worl
     assert (k["data"]["organizations"], k["data"]["gmv_this_month"]) == (2, "77777.00")
 
 
-def test_an_official_of_another_subdistrict_of_the_same_district_sees_nothing_of_this_one(district, world):  # noqa: F811
+def test_an_official_of_another_subdistrict_of_the_same_district_sees_nothing_of_this_one(district, world):
     sibling = f.SubdistrictFactory(name="铭功路街道", parent=world.district_a)
     root = f.OrganizationFactory(name="铭功路街道党工委", kind="working_committee", region=sibling)
     f.LiveSessionFactory(host_organization=root, title="铭功路党课")
@@ -100,13 +105,13 @@ def test_an_official_of_another_subdistrict_of_the_same_district_sees_nothing_of
     assert district_official.get("/dashboard/data/kpis.json", PERIOD).json()["data"]["organizations"] == 5
 
 
-def test_staff_see_every_district(staff, district):  # noqa: F811
+def test_staff_see_every_district(staff, district):
     data = login(staff).get("/dashboard/data/kpis.json", PERIOD).json()["data"]
     assert data["organizations"] == 6
     assert data["gmv_this_month"] == "92777.50"  # 15000.50 in A and 77777.00 in B
 
 
-def test_a_district_official_may_narrow_to_one_subdistrict(official, district, world):  # noqa: F811
+def test_a_district_official_may_narrow_to_one_subdistrict(official, district, world):
     client = login(official)
     data = client.get("/dashboard/data/kpis.json", {**PERIOD, "region": world.sub_a.pk}).json()["data"]
     assert data["organizations"] == 4
@@ -123,7 +128,7 @@ def test_a_district_official_may_narrow_to_one_subdistrict(official, district, w
 )
 def test_it_refuses_a_filter_outside_the_scope_with_a_message_and_no_data(
     official, district, world, field, target
-):  # noqa: F811
+):
     client = login(official)
     params = {**PERIOD, field: getattr(world, target).pk}
     page = client.get("/dashboard/", params)
@@ -161,7 +166,7 @@ def test_it_refuses_a_filter_outside_the_scope_with_a_message_and_no_data(
         {"date_from": "9999-12-31"},
     ],
 )
-def test_bad_filter_input_gives_a_message_never_a_500(official, district, params):  # noqa: F811
+def test_bad_filter_input_gives_a_message_never_a_500(official, district, params):
     client = login(official)
     page = client.get("/dashboard/", params)
     assert page.status_code == 400
@@ -172,12 +177,12 @@ def test_bad_filter_input_gives_a_message_never_a_500(official, district, params
     assert errors and all(messages for messages in errors.values())
 
 
-def test_it_shows_the_messages_in_chinese_first(official, district):  # noqa: F811
+def test_it_shows_the_messages_in_chinese_first(official, district):
     page = login(official).get("/dashboard/", {"date_from": "2024-06-01", "date_to": "2024-05-01"})
     assert "结束日期不能早于开始日期" in page.content.decode()
 
 
-def test_a_building_of_another_subdistrict_than_the_chosen_one_is_refused(official, district, world):  # noqa: F811
+def test_a_building_of_another_subdistrict_than_the_chosen_one_is_refused(official, district, world):
     other = f.SubdistrictFactory(name="铭功路街道", parent=world.district_a)
     params = {**PERIOD, "region": other.pk, "building": world.building_a.pk}
     response = login(official).get("/dashboard/data/kpis.json", params)
@@ -185,20 +190,20 @@ def test_a_building_of_another_subdistrict_than_the_chosen_one_is_refused(offici
     assert "building" in response.json()["errors"]
 
 
-def test_an_unknown_chart_is_not_found(official, district):  # noqa: F811
+def test_an_unknown_chart_is_not_found(official, district):
     client = login(official)
     assert client.get("/dashboard/data/salaries.json").status_code == 404
     assert client.get("/dashboard/export/salaries.xlsx").status_code == 404
 
 
-def test_only_officials_and_staff_get_the_nav_link(personas, district):  # noqa: F811
+def test_only_officials_and_staff_get_the_nav_link(personas, district):
     for persona, user in personas.items():
         client = login(user) if user else Client()
         html = client.get("/").content.decode()
         assert ('href="/dashboard/"' in html) == (persona in {"official", "staff"}), persona
 
 
-def test_the_json_names_its_period_and_when_it_was_computed(official, district):  # noqa: F811
+def test_the_json_names_its_period_and_when_it_was_computed(official, district):
     body = login(official).get("/dashboard/data/top-merchants.json", PERIOD).json()
     assert body["period"] == {"from": "2024-01-01", "to": "2024-06-30"}
     assert body["chart"] == "top-merchants"

@@ -26,22 +26,17 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
-from django.db.models.lookups import StartsWith
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +62,7 @@ from partyorgs.models import (
 )
 
 from .filters import DashboardFilter, add_months, local_midnight
+from .models import BranchAttendanceTally
 
 S = LiveSession.Status
 COUNTED = (S.SCHEDULED, S.LIVE, S.ENDED)
@@ -215,14 +211,15 @@ def kpis(f: DashboardFilter, *, now: datetime | None = None) -> dict:
             )
         ),
     )
-    room_viewers = (
+    # People in the hub's rooms: tallied sessions add their tally, the others (live, just ended) are counted
+    # from the presence records.
+    in_rooms = held.exclude(playback=LiveSession.Playback.EXTERNAL)
+    tallied_viewers = in_rooms.aggregate(n=Sum("dashboard_tally__viewers"))["n"] or 0
+    untallied_viewers = (
         PresenceInterval.objects.filter(
-            session_q(f, "session__"),
-            period_q(f.start, f.end, "session__"),
-            session__status__in=HELD,
-            session__went_live_at__isnull=False,
+            session_id__in=in_rooms.filter(dashboard_tally__isnull=True).values("id")
         )
-        .exclude(session__playback=LiveSession.Playback.EXTERNAL)
+        .order_by()
         .values("session_id", "user_id")
         .distinct()
         .count()
@@ -247,7 +244,7 @@ def kpis(f: DashboardFilter, *, now: datetime | None = None) -> dict:
         "month": f.month.strftime("%Y-%m"),
         "sessions_this_month": _sessions(f).filter(period_q(month_from, month_to)).count(),
         "hours_broadcast": round(duration.total_seconds() / 3600, 1),
-        "viewers_total": room_viewers + (on_air["reported_viewers"] or 0),
+        "viewers_total": tallied_viewers + untallied_viewers + (on_air["reported_viewers"] or 0),
         "viewers_peak": on_air["peak"] or 0,
         "gmv_this_month": gmv_this,
         "gmv_previous_month": gmv_prev,
@@ -312,71 +309,131 @@ def gmv_by_month(f: DashboardFilter) -> dict:
 
 
 def attendance_by_branch(f: DashboardFilter) -> dict:
-    counted = Q(attended=True) | Q(excused=False)
-    groups = (
+    in_period = period_q(f.start, f.end, "session__") & Q(session__kind=LiveSession.Kind.PARTY_CLASS)
+    tallied = (
+        BranchAttendanceTally.objects.filter(
+            org_q(f, "branch__"), in_period, session__dashboard_tally__isnull=False
+        )
+        .values("branch_id", "branch__name")
+        .annotate(
+            n_records=Sum("records"),
+            n_attended=Sum("attended"),
+            n_excused=Sum("excused"),
+            n_classes=Count("session_id", distinct=True),
+        )
+        .order_by()
+    )
+    untallied = (
         Attendance.objects.filter(
-            org_q(f, "member__branch__"),
-            period_q(f.start, f.end, "session__"),
-            session__kind=LiveSession.Kind.PARTY_CLASS,
+            org_q(f, "member__branch__"), in_period, session__dashboard_tally__isnull=True
         )
         .values("member__branch_id", "member__branch__name")
         .annotate(
-            n_expected=Count("id", filter=counted),
+            n_records=Count("id"),
             n_attended=Count("id", filter=Q(attended=True)),
             n_excused=Count("id", filter=Q(attended=False, excused=True)),
             n_classes=Count("session_id", distinct=True),
         )
+        .order_by()
     )
-    rows = [
-        {
-            "branch_id": g["member__branch_id"],
-            "branch": g["member__branch__name"],
-            "classes": g["n_classes"],
-            "expected": g["n_expected"],
-            "attended": g["n_attended"],
-            "excused": g["n_excused"],
-            "rate": _percent(g["n_attended"], g["n_expected"]),
-        }
-        for g in groups
-    ]
+    # A class is either tallied or not, so the two parts add up without counting anything twice.
+    branches: dict[int, dict] = {}
+    for g in [
+        *tallied,
+        *(
+            {"branch_id": r["member__branch_id"], "branch__name": r["member__branch__name"], **r}
+            for r in untallied
+        ),
+    ]:
+        b = branches.setdefault(
+            g["branch_id"],
+            {
+                "branch_id": g["branch_id"],
+                "branch": g["branch__name"],
+                "classes": 0,
+                "records": 0,
+                "attended": 0,
+                "excused": 0,
+            },
+        )
+        b["classes"] += g["n_classes"]
+        b["records"] += g["n_records"]
+        b["attended"] += g["n_attended"]
+        b["excused"] += g["n_excused"]
+    rows = []
+    for b in branches.values():
+        expected = b.pop("records") - b["excused"]
+        rows.append(
+            {
+                "branch_id": b["branch_id"],
+                "branch": b["branch"],
+                "classes": b["classes"],
+                "expected": expected,
+                "attended": b["attended"],
+                "excused": b["excused"],
+                "rate": _percent(b["attended"], expected),
+            }
+        )
     rows.sort(key=lambda r: (r["rate"] if r["rate"] is not None else 101, r["branch"]))
     expected = sum(r["expected"] for r in rows)
     attended = sum(r["attended"] for r in rows)
     return {"rows": rows, "overall_rate": _percent(attended, expected)}
 
 
-def _held_party_lectures():
-    """Party classes (党课) that went live, for the branch of the outer query (OuterRef("pk"/"path"))."""
-    branch_path = ExpressionWrapper(OuterRef(OuterRef("path")), output_field=CharField())
-    in_audience = SessionAudience.objects.filter(session=OuterRef("pk")).filter(
-        Q(organization_id=OuterRef(OuterRef("pk")))
-        | Q(StartsWith(branch_path, F("organization__path")), include_subtree=True)
+def _ancestor_paths(path: str) -> list[str]:
+    step = PartyOrganization.steplen
+    return [path[:i] for i in range(step, len(path) + 1, step)]
+
+
+def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> dict:
+    """Three grouped queries (the branches, the last Party class each hosted, the last one of each audience
+    organization); which audience covers which branch is a walk up each branch's path."""
+    today = today or timezone.localdate()
+    quarter_from = local_midnight(f.quarter)
+    quarter_to = local_midnight(add_months(f.quarter, 3))
+    branches = list(
+        PartyOrganization.objects.filter(org_q(f), kind=PartyOrganization.Kind.BRANCH)
+        .values("id", "name", "path", "region__name")
+        .order_by("path")
     )
-    return LiveSession.objects.filter(
-        Q(host_organization_id=OuterRef("pk")) | Q(Exists(in_audience)),
+    lectures = LiveSession.objects.filter(
         kind=LiveSession.Kind.PARTY_CLASS,
         status__in=HELD,
         went_live_at__isnull=False,
         party_class__class_kind=PartyClass.ClassKind.PARTY_LECTURE,
+        starts_at__lt=quarter_to,
     )
-
-
-def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> dict:
-    today = today or timezone.localdate()
-    quarter_from = local_midnight(f.quarter)
-    quarter_to = local_midnight(add_months(f.quarter, 3))
-    branches = PartyOrganization.objects.filter(org_q(f), kind=PartyOrganization.Kind.BRANCH)
-    last = _held_party_lectures().filter(starts_at__lt=quarter_to).order_by("-starts_at").values("starts_at")
-    missing = (
-        branches.annotate(last_class=Subquery(last[:1]))
-        .filter(Q(last_class__isnull=True) | Q(last_class__lt=quarter_from))
-        .values("id", "name", "region__name", "last_class")
-        .order_by(F("last_class").asc(nulls_first=True), "name")
+    hosted = dict(
+        lectures.filter(host_organization_id__in=[b["id"] for b in branches])
+        .order_by()
+        .values("host_organization_id")
+        .annotate(last=Max("starts_at"))
+        .values_list("host_organization_id", "last")
     )
+    paths = {p for b in branches for p in _ancestor_paths(b["path"])}
+    direct, subtree = {}, {}
+    audiences = (
+        SessionAudience.objects.filter(session__in=lectures, organization__path__in=paths)
+        .order_by()
+        .values("organization_id", "organization__path", "include_subtree")
+        .annotate(last=Max("session__starts_at"))
+    )
+    for a in audiences:
+        _keep_latest(direct, a["organization_id"], a["last"])
+        if a["include_subtree"]:
+            _keep_latest(subtree, a["organization__path"], a["last"])
     reference = min(today, add_months(f.quarter, 3) - timedelta(days=1))
     rows = []
-    for b in missing:
-        last_day = timezone.localtime(b["last_class"]).date() if b["last_class"] else None
+    for b in branches:
+        dates = [
+            hosted.get(b["id"]),
+            direct.get(b["id"]),
+            *(subtree.get(p) for p in _ancestor_paths(b["path"])),
+        ]
+        last = max((d for d in dates if d is not None), default=None)
+        if last is not None and last >= quarter_from:
+            continue
+        last_day = timezone.localtime(last).date() if last else None
         rows.append(
             {
                 "branch_id": b["id"],
@@ -386,13 +443,18 @@ def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> 
                 "days_since": (reference - last_day).days if last_day else None,
             }
         )
-    total = branches.count()
+    rows.sort(key=lambda r: (r["last_class"] is not None, r["last_class"] or date.min, r["branch"]))
     return {
         "quarter": f"{f.quarter.year}Q{(f.quarter.month - 1) // 3 + 1}",
-        "branches_total": total,
+        "branches_total": len(branches),
         "branches_without": len(rows),
         "rows": rows,
     }
+
+
+def _keep_latest(latest: dict, key, value) -> None:
+    if value is not None and (key not in latest or value > latest[key]):
+        latest[key] = value
 
 
 def tenants_by_industry(f: DashboardFilter) -> dict:

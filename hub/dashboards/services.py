@@ -8,19 +8,29 @@ counter in the key), which the tests and the demo seeding use.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from hub.models import Role, User
 from hub.permissions import get_scope
+from livestreams.models import Attendance, LiveSession, PresenceInterval
 
 from .filters import DashboardFilter, default_filter, scope_region_ids
+from .models import BranchAttendanceTally, SessionTally
 from .selectors import SECTIONS
 
 CACHE_SECONDS = 5 * 60
 GENERATION_KEY = "dashboards:generation"
+# A session is tallied this long after its end, when the room has closed every presence interval and the
+# classes work has written the attendance records.
+TALLY_DELAY = timedelta(minutes=5)
+# Attendance can still be corrected after a class (an excuse recorded late): recent classes are recounted.
+RECOUNT = timedelta(days=30)
+TALLY_BATCH = 2000
 
 
 def _generation() -> int:
@@ -69,3 +79,78 @@ def dashboards_refresh(*, today: date | None = None) -> int:
         for name in SECTIONS:
             dashboard_section(name, f, refresh=True)
     return len(scopes)
+
+
+def _tally_viewers(session_ids: list[int], now: datetime) -> None:
+    viewers = dict(
+        PresenceInterval.objects.filter(session_id__in=session_ids)
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("session_id", "n")
+    )
+    SessionTally.objects.bulk_create(
+        [SessionTally(session_id=sid, viewers=viewers.get(sid, 0), counted_at=now) for sid in session_ids],
+        ignore_conflicts=True,
+    )
+
+
+def _tally_attendance(session_ids: list[int]) -> None:
+    BranchAttendanceTally.objects.filter(session_id__in=session_ids).delete()
+    groups = (
+        Attendance.objects.filter(session_id__in=session_ids)
+        .order_by()
+        .values("session_id", "member__branch_id")
+        .annotate(
+            n_records=Count("id"),
+            n_attended=Count("id", filter=Q(attended=True)),
+            n_excused=Count("id", filter=Q(attended=False, excused=True)),
+        )
+    )
+    BranchAttendanceTally.objects.bulk_create(
+        [
+            BranchAttendanceTally(
+                session_id=g["session_id"],
+                branch_id=g["member__branch_id"],
+                records=g["n_records"],
+                attended=g["n_attended"],
+                excused=g["n_excused"],
+            )
+            for g in groups
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def tallies_refresh(*, now: datetime | None = None, batch: int = TALLY_BATCH) -> int:
+    """Tally up to `batch` sessions that ended at least TALLY_DELAY ago and have no tally yet, and recount
+    the attendance of the Party classes of the last RECOUNT days. Returns how many sessions were new.
+
+    Safe to run twice at once: a tally is one row per session (or per class and branch), inserted with
+    ignore_conflicts, and two runs count the same records.
+    """
+    now = now or timezone.now()
+    cutoff = now - TALLY_DELAY
+    ended = LiveSession.objects.filter(status=LiveSession.Status.ENDED, ended_at__lt=cutoff)
+    new_ids = list(
+        ended.filter(dashboard_tally__isnull=True)
+        .order_by("ended_at", "id")
+        .values_list("id", flat=True)[:batch]
+    )
+    recount_ids = list(
+        ended.filter(
+            kind=LiveSession.Kind.PARTY_CLASS, ended_at__gte=now - RECOUNT, dashboard_tally__isnull=False
+        ).values_list("id", flat=True)
+    )
+    if new_ids:
+        _tally_viewers(new_ids, now)
+    if new_ids or recount_ids:
+        _tally_attendance(new_ids + recount_ids)
+    return len(new_ids)
+
+
+@transaction.atomic
+def attendance_recount(*, session_id: int) -> None:
+    """For the classes work: the attendance of a class was corrected after it ended; count it again."""
+    _tally_attendance([session_id])
