@@ -110,6 +110,7 @@ def generate(args) -> None:
         PresenceInterval,
         SalesResult,
         SalesSession,
+        SessionAudience,
     )
     from partyorgs.models import (
         Alliance,
@@ -330,6 +331,23 @@ def generate(args) -> None:
         copy_objects(LiveSession, sessions)
         reset_sequence(LiveSession)
         copy_objects(PartyClass, classes)
+        # Audiences: most classes are for the host branch, some for every branch of the committee above it.
+        parent_of = {b.id: next(c for c in committees if b.path.startswith(c.path)) for b in branches}
+        first_audience = next_id(SessionAudience)
+        audiences = []
+        for s in sessions:
+            if s.kind == "party_class":
+                org = parent_of[s.host_organization_id] if rng.random() < 0.3 else None
+                audiences.append(
+                    SessionAudience(
+                        id=first_audience + len(audiences),
+                        session_id=s.id,
+                        organization_id=org.id if org else s.host_organization_id,
+                        include_subtree=True,
+                    )
+                )
+        copy_objects(SessionAudience, audiences)
+        reset_sequence(SessionAudience)
         copy_objects(SalesSession, sales)
         first_result = next_id(SalesResult)
         for i, r in enumerate(results):
@@ -393,6 +411,15 @@ def generate(args) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     say(f"generated in {time.monotonic() - started:.0f} s")
+    # What Celery beat would have done while these sessions ended: tally them (here the whole backlog).
+    from hub.dashboards.services import tallies_refresh
+
+    t, total = time.monotonic(), 0
+    while n := tallies_refresh(batch=5000):
+        total += n
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    say(f"tallied {total} ended sessions in {time.monotonic() - t:.0f} s")
 
 
 # --- Measuring ------------------------------------------------------------------------------------------

@@ -85,3 +85,10 @@ def test_it_recounts_the_attendance_of_recent_classes_by_itself(official, world)
     Attendance.objects.filter(session=session).update(excused=True)
     tallies_refresh()
     assert BranchAttendanceTally.objects.get(session=session).excused == 1
+
+
+def test_a_recount_of_a_class_not_tallied_yet_leaves_it_to_the_tally(official, district):
+    before = figures(official, "attendance-by-branch")
+    attendance_recount(session_id=district.p1.pk)
+    assert not BranchAttendanceTally.objects.exists()
+    assert figures(official, "attendance-by-branch") == before

@@ -31,7 +31,9 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -183,6 +185,17 @@ def _percent(part, whole) -> float | None:
     return round(float(part) * 100 / float(whole), 1)
 
 
+def _distinct_viewers() -> Subquery:
+    """The distinct people present in the session of the outer query."""
+    return Subquery(
+        PresenceInterval.objects.filter(session_id=OuterRef("pk"))
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values("n")[:1]
+    )
+
+
 # --- KPI cards ------------------------------------------------------------------------------------
 
 
@@ -204,25 +217,22 @@ def kpis(f: DashboardFilter, *, now: datetime | None = None) -> dict:
         reported_viewers=Sum(
             "sales__result__viewers", filter=reported & Q(playback=LiveSession.Playback.EXTERNAL)
         ),
+        # People in the hub's rooms: a tallied session adds its tally; the others (live, just ended) are
+        # counted from their presence records, a subquery that runs only for them.
+        room_viewers=Sum(
+            Case(
+                When(
+                    ~Q(playback=LiveSession.Playback.EXTERNAL),
+                    then=Coalesce("dashboard_tally__viewers", _distinct_viewers()),
+                )
+            )
+        ),
         peak=Max(
             Greatest(
                 "peak_viewers",
                 Coalesce(Case(When(reported, then="sales__result__peak_viewers")), 0),
             )
         ),
-    )
-    # People in the hub's rooms: tallied sessions add their tally, the others (live, just ended) are counted
-    # from the presence records.
-    in_rooms = held.exclude(playback=LiveSession.Playback.EXTERNAL)
-    tallied_viewers = in_rooms.aggregate(n=Sum("dashboard_tally__viewers"))["n"] or 0
-    untallied_viewers = (
-        PresenceInterval.objects.filter(
-            session_id__in=in_rooms.filter(dashboard_tally__isnull=True).values("id")
-        )
-        .order_by()
-        .values("session_id", "user_id")
-        .distinct()
-        .count()
     )
     gmv = _results(f, prev_from, month_to).aggregate(
         this=Sum("gmv", filter=Q(sales_session__session__starts_at__gte=month_from)),
@@ -244,7 +254,7 @@ def kpis(f: DashboardFilter, *, now: datetime | None = None) -> dict:
         "month": f.month.strftime("%Y-%m"),
         "sessions_this_month": _sessions(f).filter(period_q(month_from, month_to)).count(),
         "hours_broadcast": round(duration.total_seconds() / 3600, 1),
-        "viewers_total": tallied_viewers + untallied_viewers + (on_air["reported_viewers"] or 0),
+        "viewers_total": (on_air["room_viewers"] or 0) + (on_air["reported_viewers"] or 0),
         "viewers_peak": on_air["peak"] or 0,
         "gmv_this_month": gmv_this,
         "gmv_previous_month": gmv_prev,

@@ -152,5 +152,9 @@ def tallies_refresh(*, now: datetime | None = None, batch: int = TALLY_BATCH) ->
 
 @transaction.atomic
 def attendance_recount(*, session_id: int) -> None:
-    """For the classes work: the attendance of a class was corrected after it ended; count it again."""
-    _tally_attendance([session_id])
+    """For the classes work: the attendance of a class was corrected after it ended; count it again.
+
+    Only a tallied class has branch tallies (the dashboards count the others from the records), so a class
+    not tallied yet is left to tallies_refresh."""
+    if SessionTally.objects.filter(session_id=session_id).exists():
+        _tally_attendance([session_id])
