@@ -321,9 +321,8 @@ def gmv_by_month(f: DashboardFilter) -> dict:
 def attendance_by_branch(f: DashboardFilter) -> dict:
     in_period = period_q(f.start, f.end, "session__") & Q(session__kind=LiveSession.Kind.PARTY_CLASS)
     tallied = (
-        BranchAttendanceTally.objects.filter(
-            org_q(f, "branch__"), in_period, session__dashboard_tally__isnull=False
-        )
+        # Branch tallies exist only for tallied classes (see services.attendance_recount).
+        BranchAttendanceTally.objects.filter(org_q(f, "branch__"), in_period)
         .values("branch_id", "branch__name")
         .annotate(
             n_records=Sum("records"),
