@@ -84,6 +84,7 @@
     hbar: function (d) {
       var o = base(d.rows.length === 0);
       o.grid.top = 8;
+      o.grid.right = 56;
       o.tooltip = { trigger: "axis", confine: true, valueFormatter: function (v) { return v === null ? "—" : v + "%"; } };
       o.xAxis = { type: "value", max: 100, axisLabel: { formatter: "{value}%" } };
       o.yAxis = categoryY(d.rows, "branch");
@@ -100,6 +101,7 @@
       var never = Math.max(90, Math.max.apply(null, known.concat([0])) + 30);
       var o = base(false);
       o.grid.top = 8;
+      o.grid.right = 56;
       if (d.rows.length === 0) {
         o.graphic = [{ type: "text", left: "center", top: "middle", style: { text: fill(L.all_held, { quarter: d.quarter }), fill: muted, fontSize: 15 } }];
       }
@@ -113,7 +115,9 @@
       o.series = [{
         name: L.days, type: "bar", barMaxWidth: 24,
         data: d.rows.map(function (r) {
-          return r.days_since === null ? { value: never, itemStyle: { color: "#7f1d1d" } } : { value: r.days_since };
+          return r.days_since === null
+            ? { value: never, itemStyle: { color: "#7f1d1d" }, label: { position: "insideRight", color: "#fff" } }
+            : { value: r.days_since };
         }),
         label: { show: true, position: "right", formatter: function (p) {
           var r = d.rows[p.dataIndex];
@@ -135,6 +139,7 @@
     ranking: function (d) {
       var o = base(d.rows.length === 0);
       o.grid.top = 8;
+      o.grid.right = 56;
       o.tooltip = { trigger: "axis", confine: true, valueFormatter: function (v) { return "¥" + money.format(v); } };
       o.xAxis = { type: "value", axisLabel: { formatter: function (v) { return compact.format(v); } } };
       o.yAxis = categoryY(d.rows, "enterprise");
@@ -152,7 +157,7 @@
       } };
       o.legend = { bottom: 0, type: "scroll", textStyle: { color: muted } };
       o.series = [{
-        name: L.gmv, type: "pie", radius: narrow ? ["30%", "55%"] : ["38%", "66%"], center: ["50%", "45%"],
+        name: L.gmv, type: "pie", showEmptyCircle: false, radius: narrow ? ["30%", "55%"] : ["38%", "66%"], center: ["50%", "45%"],
         label: narrow
           ? { position: "inside", formatter: "{d}%", color: "#fff" }
           : { formatter: "{b}\n{d}%", color: dark ? "#e6ecff" : "#1f2328" },
