@@ -175,8 +175,8 @@ class DashboardFilterForm(forms.Form):
     )
 
     def __init__(self, data=None, *, scope: Scope, today: date | None = None):
-        # Unbound only when nothing was asked: missing fields take their defaults, wrong ones are errors.
-        super().__init__(data)
+        # Always bound to the query string: a missing filter takes its default, a wrong one is an error.
+        super().__init__(data if data is not None else {})
         self.scope = scope
         self.today = today or timezone.localdate()
         self.region_ids = scope_region_ids(scope)

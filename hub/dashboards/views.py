@@ -129,7 +129,7 @@ def _invalid_export(request, form):
     return render(
         request,
         "hub/dashboards/index.html",
-        {"form": form, "charts": []},
+        {"form": form, "charts": [], "area_name": _area_name(form)},
         status=400,
     )
 
