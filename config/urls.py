@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("livestreams.urls.sales")),
     path("", include("livestreams.urls.studios")),
     path("", include("livestreams.urls.media")),
+    path("", include("hub.dashboards.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hub",
     "partyorgs",
     "livestreams",
+    "hub.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": timedelta(minutes=1),
     },
     # --- dashboards ---
+    "dashboards-refresh": {
+        "task": "hub.dashboards.tasks.refresh_dashboards",
+        "schedule": timedelta(minutes=2),
+        "options": {"expires": 110},
+    },
     # --- media ---
     "media-tick": {
         "task": "livestreams.tasks.media.media_tick",

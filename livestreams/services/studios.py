@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -166,6 +166,10 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
     return EXCLUSION_CONSTRAINT in str(exc)
 
 
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(getattr(exc.__cause__, "diag", None), "sqlstate", None) == "40P01"
+
+
 @transaction.atomic
 def studio_book(
     *,
@@ -201,15 +205,23 @@ def studio_book(
         created_by=user,
     )
     booking.full_clean(validate_constraints=False)
-    try:
-        # A savepoint, so that the transaction is still usable to look up the winner after a violation.
-        with transaction.atomic():
-            booking.save()
-    except IntegrityError as exc:
-        if not _is_overlap_violation(exc):
-            raise
-        raise _conflict(studio, starts_at, ends_at, blocked_until, now, held) from exc
-    return booking
+    # Two transactions inserting overlapping rows at once can each wait for the other in the exclusion
+    # check; PostgreSQL then aborts one of them as a deadlock. That one tries again: its second insert waits
+    # for the winner to commit and then meets the constraint like any later request.
+    for last_attempt in (False, True):
+        try:
+            # A savepoint, so that the transaction is still usable to look up the winner after a violation.
+            with transaction.atomic():
+                booking.save()
+        except IntegrityError as exc:
+            if not _is_overlap_violation(exc):
+                raise
+            raise _conflict(studio, starts_at, ends_at, blocked_until, now, held) from exc
+        except OperationalError as exc:
+            if last_attempt or not _is_deadlock(exc):
+                raise
+            continue
+        return booking
 
 
 def _transition(booking_ids, from_states, to_state, **extra) -> list[int]:

@@ -17,6 +17,8 @@ SEEDERS = [
     "partyorgs.demo.seed",
     "livestreams.demo.classes.seed",
     "livestreams.demo.sales.seed",
+    # --- dashboards ---
+    "hub.dashboards.demo.seed",
 ]
 
 

@@ -1,0 +1,117 @@
+"""/ws/live-now/: what is live now, for the home page and the dashboards.
+
+On connect the socket sends a snapshot ({"type": "snapshot", "sessions": [...]}) of the sessions live now
+with their viewer counts, then forwards the events of the "live-now" group (livestreams.realtime):
+
+- {"type": "session_status", "session": {...}} when a session starts, ends or is cancelled;
+- {"type": "viewers", "session_id": .., "count": ..} when a room's audience changes.
+
+Only sessions the user may see pass (livestreams.permissions.visible_q). With ?dashboard=1 the socket
+follows a dashboard: officials and hub staff only, and only sessions inside the dashboard's filters
+(region, building, organization; same query parameters as the page), so an official's wall screen shows
+their own region and nothing else.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import QueryDict
+
+from hub.permissions import get_scope
+from livestreams.models import LiveSession
+from livestreams.permissions import visible_q
+from livestreams.realtime import LIVE_NOW_GROUP, viewer_count
+
+from .filters import DashboardFilter, DashboardFilterForm
+from .selectors import live_now, live_row, session_q
+
+# Visibility answers remembered per connection; a busy district has far fewer sessions than this.
+MEMO_LIMIT = 5000
+
+
+def dashboard_filter_for(user, params: QueryDict) -> DashboardFilter | None:
+    """The dashboard filter of an official or staff member; None for anyone else or for bad filters."""
+    scope = get_scope(user)
+    if not (scope.is_official or scope.is_staff):
+        return None
+    form = DashboardFilterForm(params, scope=scope)
+    return form.to_filter() if form.is_valid() else None
+
+
+class LiveNowConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope["user"]
+        self.filter = None
+        self.memo: dict[int, bool] = {}
+        params = QueryDict(self.scope.get("query_string", b"").decode("latin-1"))
+        if params.get("dashboard"):
+            self.filter = await database_sync_to_async(dashboard_filter_for)(self.user, params)
+            if self.filter is None:
+                await self.close(code=4403)
+                return
+        # Join the group before taking the snapshot: an event in between is then delivered after it.
+        await self.channel_layer.group_add(LIVE_NOW_GROUP, self.channel_name)
+        await self.accept()
+        snapshot = await database_sync_to_async(live_now)(self.filter, user=self.user)
+        for row in snapshot["rows"]:
+            self.memo[row["id"]] = True
+        await self.send_json({"type": "snapshot", "sessions": snapshot["rows"]})
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard(LIVE_NOW_GROUP, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        """Nothing to receive: the page only listens."""
+
+    # --- group events ---------------------------------------------------------------------------
+
+    async def hub_event(self, message):
+        event = message.get("event") or {}
+        try:
+            session_id = int(event.get("session_id"))
+        except (TypeError, ValueError):
+            return
+        if event.get("type") == "session_status":
+            # Asked again on every status change: a change of status can change who may see it.
+            row = await database_sync_to_async(self._visible_row)(session_id)
+            self._remember(session_id, row is not None)
+            if row is not None:
+                await self.send_json({"type": "session_status", "session": row})
+        elif event.get("type") == "viewers":
+            allowed = self.memo.get(session_id)
+            if allowed is None:
+                allowed = await database_sync_to_async(self._may_see)(session_id)
+                self._remember(session_id, allowed)
+            if allowed:
+                await self.send_json(
+                    {"type": "viewers", "session_id": session_id, "count": int(event.get("count") or 0)}
+                )
+
+    # --- helpers (run in a thread) ----------------------------------------------------------------
+
+    def _remember(self, session_id: int, allowed: bool) -> None:
+        if len(self.memo) >= MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[session_id] = allowed
+
+    def _visible(self):
+        qs = LiveSession.objects.filter(visible_q(self.user))
+        if self.filter is not None:
+            qs = qs.filter(session_q(self.filter))
+        return qs
+
+    def _may_see(self, session_id: int) -> bool:
+        return self._visible().filter(pk=session_id).exists()
+
+    def _visible_row(self, session_id: int) -> dict | None:
+        session = (
+            self._visible()
+            .filter(pk=session_id)
+            .select_related("host_organization", "host_enterprise")
+            .first()
+        )
+        if session is None:
+            return None
+        viewers = viewer_count(session.id) if session.status == LiveSession.Status.LIVE else 0
+        return live_row(session, viewers)

@@ -1,0 +1,151 @@
+"""Each section as a table (translated column headings, one list per row): the page's accessible tables,
+the JSON endpoints' "table" and the .xlsx exports all come from here, so they show the same numbers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from livestreams.models import LiveSession
+
+KPI_LABELS = [
+    ("organizations", gettext_noop("Party organizations")),
+    ("members", gettext_noop("Party members")),
+    ("alliance_members", gettext_noop("Alliance member organizations")),
+    ("enterprises", gettext_noop("Enterprises")),
+    ("incubator_tenants", gettext_noop("Incubator tenants (moved in)")),
+    ("sessions_this_month", gettext_noop("Sessions this month")),
+    ("hours_broadcast", gettext_noop("Hours broadcast")),
+    ("viewers_total", gettext_noop("Viewers (total)")),
+    ("viewers_peak", gettext_noop("Viewers (peak)")),
+    ("gmv_this_month", gettext_noop("GMV this month (yuan)")),
+    ("gmv_previous_month", gettext_noop("GMV previous month (yuan)")),
+    ("gmv_growth", gettext_noop("GMV growth over the previous month (%)")),
+]
+
+
+def _kpis(data):
+    return [_("Figure"), _("Value")], [[_(label), data[key]] for key, label in KPI_LABELS]
+
+
+def _sessions_by_month(data):
+    series = data["series"]
+    columns = [_("Month"), *[s["label"] for s in series], _("Total")]
+    rows = [[r["month"], *[r[s["key"]] for s in series], r["total"]] for r in data["rows"]]
+    return columns, rows
+
+
+def _gmv_by_month(data):
+    columns = [_("Month"), _("GMV (yuan)"), _("Orders"), _("Sessions"), _("Growth (%)")]
+    rows = [[r["month"], r["gmv"], r["orders"], r["sessions"], r["growth"]] for r in data["rows"]]
+    return columns, rows
+
+
+def _attendance(data):
+    columns = [
+        _("Branch"),
+        _("Classes"),
+        _("Expected"),
+        _("Attended"),
+        _("Excused"),
+        _("Attendance rate (%)"),
+    ]
+    rows = [
+        [r["branch"], r["classes"], r["expected"], r["attended"], r["excused"], r["rate"]]
+        for r in data["rows"]
+    ]
+    return columns, rows
+
+
+def _branches_without(data):
+    columns = [_("Branch"), _("District or subdistrict"), _("Last Party class"), _("Days since")]
+    rows = [[r["branch"], r["region"], r["last_class"], r["days_since"]] for r in data["rows"]]
+    return columns, rows
+
+
+def _tenants(data):
+    series = data["series"]
+    columns = [_("Industry"), *[s["label"] for s in series], _("Total")]
+    rows = [[r["label"], *[r[s["key"]] for s in series], r["total"]] for r in data["rows"]]
+    return columns, rows
+
+
+def _top_merchants(data):
+    columns = [_("Rank"), _("Enterprise"), _("GMV (yuan)"), _("Orders"), _("Sessions")]
+    rows = [
+        [i, r["enterprise"], r["gmv"], r["orders"], r["sessions"]]
+        for i, r in enumerate(data["rows"], start=1)
+    ]
+    return columns, rows
+
+
+def _platforms(data):
+    columns = [_("Platform"), _("GMV (yuan)"), _("Orders"), _("Sessions"), _("Viewers")]
+    rows = [[r["label"], r["gmv"], r["orders"], r["sessions"], r["viewers"]] for r in data["rows"]]
+    return columns, rows
+
+
+def _live_now(data):
+    kinds = dict(LiveSession.Kind.choices)
+    columns = [_("Session"), _("Kind"), _("Host"), _("Viewers now")]
+    rows = [[r["title"], str(kinds.get(r["kind"], r["kind"])), r["host"], r["viewers"]] for r in data["rows"]]
+    return columns, rows
+
+
+TABLES = {
+    "kpis": _kpis,
+    "sessions-by-month": _sessions_by_month,
+    "gmv-by-month": _gmv_by_month,
+    "attendance-by-branch": _attendance,
+    "branches-without-class": _branches_without,
+    "tenants-by-industry": _tenants,
+    "top-merchants": _top_merchants,
+    "sales-by-platform": _platforms,
+    "live-now": _live_now,
+}
+
+
+def table(name: str, data: dict) -> dict:
+    columns, rows = TABLES[name](data)
+    return {"columns": columns, "rows": rows}
+
+
+def workbook(sheets: list[tuple[str, dict]], *, subtitle: str) -> bytes:
+    """An .xlsx with one sheet per (title, table): the title and the filters on top, then the table."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for title, tab in sheets:
+        # Sheet names: at most 31 characters, no []:*?/\ and unique.
+        name = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
+        base, n = name, 2
+        while name in used:
+            name = f"{base[:28]}~{n}"
+            n += 1
+        used.add(name)
+        ws = wb.create_sheet(name)
+        ws.append([title])
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append([subtitle])
+        ws.append([])
+        ws.append(tab["columns"])
+        for cell in ws[4]:
+            cell.font = Font(bold=True)
+        for row in tab["rows"]:
+            ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, date | datetime):
+                    cell.number_format = "yyyy-mm-dd"
+        for i, heading in enumerate(tab["columns"], start=1):
+            width = max([len(str(heading))] + [len(str(r[i - 1] or "")) for r in tab["rows"]])
+            ws.column_dimensions[get_column_letter(i)].width = min(60, max(10, width * 2 + 2))
+        ws.freeze_panes = "A5"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
