@@ -1,2 +1,7 @@
-# The notifications socket (/ws/notifications/) is added by the live-rooms work.
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from hub.consumers import NotificationConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]
