@@ -114,7 +114,12 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("HUB_CHANNEL_PREFIX", "asgi")},
+        # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels_redis blocks in
+        # BZPOPMIN: a loaded server then fails receives with TimeoutError. A longer read timeout avoids that.
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            "prefix": env_str("HUB_CHANNEL_PREFIX", "asgi"),
+        },
     }
 }
 CACHES = {

@@ -69,8 +69,10 @@ class RoomFanout:
         self.wake_key = key("rooms", "wake", uuid.uuid4().hex)
         self.wake_last = "0-0"
         self.redis = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
-        # The blocking XREAD holds its own connection.
-        self.reader_redis = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        # The blocking XREAD holds its own connection, with a read timeout longer than the block.
+        self.reader_redis = aioredis.Redis.from_url(
+            settings.REDIS_URL, decode_responses=True, socket_timeout=READ_BLOCK_MS / 1000 + 10
+        )
         self.join_script = self.redis.register_script(rt.JOIN_LUA)
         self.leave_script = self.redis.register_script(rt.LEAVE_LUA)
         self.heartbeat_script = self.redis.register_script(rt.HEARTBEAT_LUA)
