@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=30),
     },
     # --- live rooms ---
+    "room-sweep-presence": {
+        "task": "livestreams.tasks.room.sweep_presence",
+        "schedule": timedelta(seconds=30),
+    },
     # --- classes ---
     # --- sales ---
     # --- dashboards ---

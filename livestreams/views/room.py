@@ -115,7 +115,7 @@ def _room_i18n() -> dict:
         "endedReplay": _("The livestream has ended; the replay is below."),
         "cancelled": _("This session was cancelled."),
         "connectingChat": _("Connecting…"),
-        "online": _("Live"),
+        "online": _("Connected"),
         "reconnecting": _("Connection lost; reconnecting…"),
         "signIn": _("Sign in to join this room."),
         "forbidden": _("This room is for the session's audience only."),
