@@ -28,6 +28,7 @@ import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from hub.redis import get_redis, key
@@ -36,8 +37,8 @@ LIVE_NOW_GROUP = "live-now"
 
 # A connection refreshes its presence every HEARTBEAT_SECONDS; a person whose connections all missed three
 # heartbeats (a crashed process, a lost network) counts no more.
-HEARTBEAT_SECONDS = 10
-PRESENCE_TTL_SECONDS = 30
+HEARTBEAT_SECONDS = settings.HUB_ROOM_HEARTBEAT_SECONDS
+PRESENCE_TTL_SECONDS = 3 * HEARTBEAT_SECONDS
 # Events kept per room stream: enough for a process to catch up after a short Redis outage.
 STREAM_MAXLEN = 1000
 # Redis keys of a room that nobody uses any more disappear after a day.

@@ -257,6 +257,10 @@ HUB_REDIS_PREFIX = env_str("HUB_REDIS_PREFIX", "hub")
 # Where browsers fetch the media server's HLS playlists (nginx-rtmp with hls_nested on).
 HUB_HLS_BASE_URL = env_str("HUB_HLS_BASE_URL", "/hls/")
 HUB_PUBLIC_URL = env_str("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
+# --- live rooms ---
+# Live-room sockets refresh their presence this often; a person whose heartbeats stop for three times as
+# long (a crashed server process, a lost network) no longer counts as present.
+HUB_ROOM_HEARTBEAT_SECONDS = env_int("HUB_ROOM_HEARTBEAT_SECONDS", 10)
 
 LOGGING = {
     "version": 1,
