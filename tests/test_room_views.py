@@ -105,3 +105,30 @@ def test_the_form_answers_bad_input_and_refusals_in_chinese_and_changes_nothing(
 def test_the_moderator_sees_the_tools_and_the_member_does_not(live, organizer, member):
     assert "主持人工具" in client_for(organizer).get(f"/live/{live.pk}/").content.decode()
     assert "主持人工具" not in client_for(member).get(f"/live/{live.pk}/").content.decode()
+
+
+def test_staff_edit_the_word_list_and_remove_comments_in_the_admin(live, member, staff):
+    from livestreams.models import BannedWord, ModerationAction
+
+    client = client_for(staff)
+    response = client.post(
+        "/admin/livestreams/bannedword/add/", {"word": "刷单", "action": "block", "is_active": "on"}
+    )
+    assert response.status_code == 302
+    assert BannedWord.objects.get().action == "block"
+    comment = f.CommentFactory(session=live, author=member, text="违规")
+    response = client.post(
+        "/admin/livestreams/comment/",
+        {"action": "remove_comments", "_selected_action": [comment.pk]},
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.removed_by == staff
+    assert ModerationAction.objects.get().action == "remove_comment"
+    for url in (
+        "/admin/livestreams/moderationaction/",
+        "/admin/livestreams/presenceinterval/",
+        "/admin/livestreams/mute/",
+    ):
+        assert client.get(url).status_code == 200
+    assert client_for(member).get("/admin/livestreams/bannedword/").status_code == 302

@@ -15,6 +15,7 @@ from hub.demo import DEMO_ACCOUNTS, DemoContext
 # Each area seeds its own part, in this order (later parts use the people and places of earlier ones).
 SEEDERS = [
     "partyorgs.demo.seed",
+    "livestreams.demo.room.seed",
 ]
 
 
