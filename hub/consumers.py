@@ -9,6 +9,7 @@ import json
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -55,6 +56,14 @@ class JsonSocket(AsyncWebsocketConsumer):
     # Token bucket per connection: a burst of BURST frames, then RATE frames per second.
     BURST = 30
     RATE = 3.0
+
+    async def dispatch(self, message):
+        # Channels runs close_old_connections in the database thread before every handler: a thread hop per
+        # frame. Every database call here goes through database_sync_to_async, which already does that.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def websocket_connect(self, message):
         self.language = language_from_scope(self.scope)

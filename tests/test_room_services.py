@@ -50,6 +50,7 @@ def test_it_refuses_outsiders_officials_and_closed_sessions(live, outsider, offi
     assert refusal(comment_post, session=live, user=outsider, text="hi").code == "forbidden"
     assert refusal(comment_post, session=live, user=official, text="hi").code == "forbidden"
     live.status = LiveSession.Status.ENDED
+    live.save()
     assert refusal(comment_post, session=live, user=member, text="hi").code == "closed"
     assert not Comment.objects.exists()
 
@@ -73,6 +74,7 @@ def test_it_rate_limits_and_says_when_to_try_again(live, member):
 
 def test_slow_mode_spaces_one_persons_comments_but_not_the_hosts(live, member, organizer):
     live.slow_mode_seconds = 30
+    live.save()
     comment_post(session=live, user=member, text="一")
     error = refusal(comment_post, session=live, user=member, text="二")
     assert error.code == "slow_mode" and 25 <= error.retry_after <= 30

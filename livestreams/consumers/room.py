@@ -6,6 +6,7 @@ Thin: it authorizes through the permission helpers, registers the socket with th
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -52,7 +53,12 @@ class RoomAccess:
     mutes: list
 
 
-@database_sync_to_async
+# The room's database work runs in a small thread pool rather than the one thread Django's async views share:
+# a busy room's comments and joins do not queue behind each other (each thread keeps its own connection).
+db = functools.partial(database_sync_to_async, thread_sensitive=False)
+
+
+@db
 def _load_access(user, session_id: int) -> RoomAccess | None:
     session = LiveSession.objects.filter(visible_q(user), pk=session_id).first()
     if session is None:
@@ -67,25 +73,24 @@ def _load_access(user, session_id: int) -> RoomAccess | None:
     )
 
 
-@database_sync_to_async
+@db
 def _history(session, after):
     return comment_history(session=session, after=after)
 
 
-@database_sync_to_async
+@db
 def _presence_open(session_id, user_id):
     room_services.presence_open(session_id=session_id, user_id=user_id)
 
 
-@database_sync_to_async
+@db
 def _presence_close(session_id, user_id):
     room_services.presence_close(session_id=session_id, user_id=user_id)
 
 
-@database_sync_to_async
-def _call(service, session_id: int, **kwargs):
-    # A fresh row each time: status and slow mode change while the socket is open.
-    session = LiveSession.objects.get(pk=session_id)
+@db
+def _call(service, session: LiveSession, **kwargs):
+    # The services read the session's status and slow mode afresh: they change while the socket is open.
     return service(session=session, **kwargs)
 
 
@@ -200,7 +205,7 @@ class RoomConsumer(JsonSocket):
                 await self.send_json({"type": "pong"})
             elif kind == "comment":
                 comment = await _call(
-                    room_services.comment_post, self.session_id, user=self.user, text=message.get("text")
+                    room_services.comment_post, self.access.session, user=self.user, text=message.get("text")
                 )
                 # The comment is committed: it can no longer be lost, whatever happens to this socket.
                 await self.send_json({"type": "ack", "id": comment.pk, **extra})
@@ -220,17 +225,19 @@ class RoomConsumer(JsonSocket):
             comment_id = _int_or_none(message.get("id"))
             if comment_id is None:
                 raise RoomError("invalid", _("Say which comment (its id)."))
-            await _call(room_services.comment_remove, self.session_id, comment_id=comment_id, actor=self.user)
+            await _call(
+                room_services.comment_remove, self.access.session, comment_id=comment_id, actor=self.user
+            )
         elif kind in ("mute", "unmute"):
             user_id = _int_or_none(message.get("user_id"))
             if user_id is None:
                 raise RoomError("invalid", _("Say whom (their user_id)."))
             service = room_services.mute_create if kind == "mute" else room_services.mute_delete
-            await _call(service, self.session_id, user_id=user_id, actor=self.user)
+            await _call(service, self.access.session, user_id=user_id, actor=self.user)
         else:
             await _call(
                 room_services.session_slow_mode_set,
-                self.session_id,
+                self.access.session,
                 seconds=message.get("seconds"),
                 actor=self.user,
             )

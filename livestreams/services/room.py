@@ -15,15 +15,16 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hub.permissions import get_scope
 from hub.redis import get_redis, key
 from livestreams import realtime as rt
 from livestreams.models import BannedWord, Comment, LiveSession, ModerationAction, Mute, PresenceInterval
-from livestreams.permissions import can_manage, in_audience
+from livestreams.permissions import audience_q, can_manage, managed_q
 from livestreams.selectors.room import comment_payload, public_name
 
 S = LiveSession.Status
@@ -178,14 +179,38 @@ def _publish(session_id: int, event: dict) -> None:
     transaction.on_commit(lambda: rt.room_publish(session_id, event), robust=True)
 
 
+def _comment_rights(session: LiveSession, user) -> dict:
+    """The fresh status and slow mode, and whether the user manages the session, is in its audience and is
+    muted: one query (the same rules as livestreams.permissions.can_manage / in_audience)."""
+    scope = get_scope(user)
+    managed = managed_q(scope, user.pk)
+    audience = Q(visibility=LiveSession.Visibility.PUBLIC) | audience_q(scope) | managed
+
+    def flag(q: Q) -> Case:
+        return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+    return (
+        LiveSession.objects.filter(pk=session.pk)
+        .annotate(
+            manager=flag(managed),
+            in_audience=flag(audience),
+            muted=Exists(Mute.objects.filter(session_id=OuterRef("pk"), user_id=user.pk)),
+        )
+        .values("status", "slow_mode_seconds", "manager", "in_audience", "muted")
+        .get()
+    )
+
+
 @transaction.atomic
 def comment_post(*, session: LiveSession, user, text: str, now: datetime | None = None) -> Comment:
     """Store a comment, then push it to the room. Refusals raise RoomError and change nothing."""
     if not getattr(user, "is_authenticated", False):
         raise RoomError("login_required", _("Sign in to comment."))
+    rights = _comment_rights(session, user)
+    session.status, session.slow_mode_seconds = rights["status"], rights["slow_mode_seconds"]
     if session.status not in OPEN_FOR_COMMENTS:
         raise RoomError("closed", _("Comments are closed for this session."))
-    if not in_audience(user, session):
+    if not rights["in_audience"]:
         raise RoomError("forbidden", _("Only the audience of this session can comment."))
     if not isinstance(text, str) or not text.strip():
         raise RoomError("empty", _("Write something first."))
@@ -196,8 +221,8 @@ def comment_post(*, session: LiveSession, user, text: str, now: datetime | None 
             _("A comment can be at most %(max)d characters (this one has %(n)d).")
             % {"max": COMMENT_MAX_LENGTH, "n": len(text)},
         )
-    moderator = can_manage(user, session)
-    if not moderator and Mute.objects.filter(session=session, user=user).exists():
+    moderator = rights["manager"]
+    if not moderator and rights["muted"]:
         raise RoomError("muted", _("A moderator has muted you in this session."))
     text, blocked = text_filter(text)
     if blocked:
