@@ -227,6 +227,8 @@ def setup_environment(args) -> dict:
     env["DJANGO_SECURE_SSL_REDIRECT"] = "0"
     env["DJANGO_SESSION_COOKIE_SECURE"] = "0"
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
+    # Daphne runs the room's database work in threads: keep their connections instead of one per call.
+    env.setdefault("DJANGO_CONN_MAX_AGE", "60")
     env["HUB_REDIS_PREFIX"] = "bench"
     env["HUB_CHANNEL_PREFIX"] = "bench-asgi"
     env.setdefault("HUB_VAR_DIR", str(ROOT / "var" / "bench"))
@@ -426,6 +428,7 @@ def main() -> int:
             "comments_sent": sent,
             "comments_acked": acked,
             "comment_errors": len(errors),
+            "comment_error_codes": sorted(set(errors)),
             "deliveries_expected": expected,
             "deliveries": delivered,
             "delivered_pct": round(100 * delivered / expected, 2) if expected else 0,

@@ -261,6 +261,8 @@ HUB_PUBLIC_URL = env_str("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
 # Live-room sockets refresh their presence this often; a person whose heartbeats stop for three times as
 # long (a crashed server process, a lost network) no longer counts as present.
 HUB_ROOM_HEARTBEAT_SECONDS = env_int("HUB_ROOM_HEARTBEAT_SECONDS", 10)
+# Least time between two fan-out passes of a process: events arriving meanwhile share one frame per socket.
+HUB_ROOM_FANOUT_INTERVAL_MS = env_int("HUB_ROOM_FANOUT_INTERVAL_MS", 40)
 
 LOGGING = {
     "version": 1,

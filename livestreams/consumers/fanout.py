@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 # How long the reader blocks in XREAD before it looks again (a wake-up entry ends it earlier).
 READ_BLOCK_MS = 5000
 # Minimum time between two fan-out passes: events arriving meanwhile share one frame per socket.
-FANOUT_INTERVAL = getattr(settings, "HUB_ROOM_FANOUT_INTERVAL_MS", 40) / 1000
+FANOUT_INTERVAL = settings.HUB_ROOM_FANOUT_INTERVAL_MS / 1000
 TICK_SECONDS = 0.5
+YIELD_EVERY = 200
 # A room that emptied on this process is still ticked this long, so the count drop gets pushed.
 LINGER_SECONDS = 3.0
 
@@ -197,11 +198,14 @@ class RoomFanout:
             return
         frame = raws[0] if len(raws) == 1 else "[" + ",".join(raws) + "]"
         message = {"type": "websocket.send", "text": frame}
-        for conn in list(room.connections):
+        for i, conn in enumerate(list(room.connections), start=1):
             try:
                 await conn.sink.deliver(message, raws)
             except Exception:
                 log.exception("could not deliver to a live-room socket")
+            if i % YIELD_EVERY == 0:
+                # A send does not suspend; let acknowledgements and new joins in between slices of a big room.
+                await asyncio.sleep(0)
 
     def _forget_empty_rooms(self) -> None:
         now = time.monotonic()
