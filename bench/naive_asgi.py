@@ -57,7 +57,9 @@ class NaiveRoomConsumer(AsyncWebsocketConsumer):
         except RoomError as error:
             await self.send(text_data=json.dumps({"type": "error", "code": error.code}))
             return
-        await self.send(text_data=json.dumps({"type": "ack", "id": comment.pk, "nonce": message.get("nonce")}))
+        await self.send(
+            text_data=json.dumps({"type": "ack", "id": comment.pk, "nonce": message.get("nonce")})
+        )
         payload = json.dumps(comment_payload(comment), ensure_ascii=False)
         await self.channel_layer.group_send(self.group, {"type": "room.event", "text": payload})
 

@@ -5,14 +5,17 @@ Consumers only authenticate, authorize, parse and forward: business rules are se
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
@@ -20,6 +23,27 @@ from django.utils.translation.trans_real import get_supported_language_variant, 
 from hub.services import notification_mark_read, notification_payload, user_group
 
 log = logging.getLogger(__name__)
+
+# The sockets' database work runs in a small pool of threads rather than the one thread that Django's async
+# code shares: a busy room's comments and joins do not queue behind each other (each thread keeps its own
+# connection, for DJANGO_CONN_MAX_AGE).
+_db_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="socket-db")
+
+
+def db(fn):
+    """database_sync_to_async on the sockets' thread pool."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            # Here, inside the call's context: the connection the call used is the one to recycle (the
+            # close_old_connections that database_sync_to_async runs around the call does not see it).
+            close_old_connections()
+
+    return database_sync_to_async(run, thread_sensitive=False, executor=_db_threads)
+
 
 # Close codes (4000-4999 are the application's): sign in first / not allowed here.
 CLOSE_SIGN_IN = 4401
@@ -134,7 +158,7 @@ class JsonSocket(AsyncWebsocketConsumer):
 # --- Notifications ---------------------------------------------------------------------------------------
 
 
-@database_sync_to_async
+@db
 def _unread_and_recent(user, limit: int = 10) -> tuple[int, list[dict]]:
     from hub.selectors import notifications_for, unread_count
 
@@ -145,14 +169,14 @@ def _unread_and_recent(user, limit: int = 10) -> tuple[int, list[dict]]:
     return unread_count(user=user), recent
 
 
-@database_sync_to_async
+@db
 def _unread(user) -> int:
     from hub.selectors import unread_count
 
     return unread_count(user=user)
 
 
-@database_sync_to_async
+@db
 def _mark_read(user, ids) -> int:
     return notification_mark_read(user=user, ids=ids)
 

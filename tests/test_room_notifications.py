@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
+from hub.consumers import db
 from hub.models import Notification
 from hub.services import notification_send
 from tests.conftest import browser_login
@@ -23,9 +24,7 @@ def test_it_pushes_a_new_notification_with_the_unread_count(member):
         r = Reader(socket("/ws/notifications/", cookie=cookie))
         assert (await r.connect())[0]
         opening = await r.of_type("unread")
-        from channels.db import database_sync_to_async
-
-        await database_sync_to_async(notification_send)(
+        await db(notification_send)(
             users=[member], kind="class_reminder", title="党课即将开始", url="/live/1/"
         )
         pushed = await r.of_type("notification")
@@ -80,9 +79,7 @@ def test_one_persons_notifications_never_reach_another(member, organizer):
         r = Reader(socket("/ws/notifications/", cookie=cookie))
         await r.connect()
         await r.of_type("unread")
-        from channels.db import database_sync_to_async
-
-        await database_sync_to_async(notification_send)(users=[member], kind="x", title="私信")
+        await db(notification_send)(users=[member], kind="x", title="私信")
         events = await r.drain(0.8)
         await r.close()
         return events

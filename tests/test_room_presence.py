@@ -99,16 +99,16 @@ def test_a_crashed_server_process_leaves_no_ghost(live, member, monkeypatch):
     monkeypatch.setattr(rt, "PRESENCE_TTL_SECONDS", 3)
     server = start_daphne(HUB_ROOM_HEARTBEAT_SECONDS="1")
     try:
-        ws = daphne_socket(server, live, member)
-        until_event(ws, lambda e: e["type"] == "history")
-        assert wait_until(
-            lambda: PresenceInterval.objects.filter(session=live, left_at__isnull=True).exists()
-        )
-        assert rt.viewer_count(live.pk) == 1
-        time.sleep(1.5)  # let a heartbeat or two pass
-        killed_at = time.time()
-        server.proc.send_signal(signal.SIGKILL)
-        server.proc.wait(timeout=10)
+        with daphne_socket(server, live, member) as ws:
+            until_event(ws, lambda e: e["type"] == "history")
+            assert wait_until(
+                lambda: PresenceInterval.objects.filter(session=live, left_at__isnull=True).exists()
+            )
+            assert rt.viewer_count(live.pk) == 1
+            time.sleep(1.5)  # let a heartbeat or two pass
+            killed_at = time.time()
+            server.proc.send_signal(signal.SIGKILL)
+            server.proc.wait(timeout=10)
     finally:
         server.stop()
     wait_until(

@@ -25,9 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
-from channels.db import database_sync_to_async
 from django.conf import settings
 
+from hub.consumers import db
 from hub.redis import key
 from livestreams import realtime as rt
 
@@ -264,7 +264,7 @@ class RoomFanout:
                 await conn.sink.rejoined(arrived)
 
 
-@database_sync_to_async
+@db
 def _record_peak(session_id: int, count: int) -> None:
     from livestreams.services.room import session_peak_record
 

@@ -6,18 +6,16 @@ Thin: it authorizes through the permission helpers, registers the socket with th
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.core import signing
 from django.utils.translation import gettext as _
 
-from hub.consumers import CLOSE_FORBIDDEN, CLOSE_SIGN_IN, JsonSocket
+from hub.consumers import CLOSE_FORBIDDEN, CLOSE_SIGN_IN, JsonSocket, db
 from livestreams import realtime as rt
 from livestreams.consumers.fanout import get_fanout
 from livestreams.models import LiveSession
@@ -51,11 +49,6 @@ class RoomAccess:
     can_moderate: bool
     muted: bool
     mutes: list
-
-
-# The room's database work runs in a small thread pool rather than the one thread Django's async views share:
-# a busy room's comments and joins do not queue behind each other (each thread keeps its own connection).
-db = functools.partial(database_sync_to_async, thread_sensitive=False)
 
 
 @db
