@@ -1,9 +1,9 @@
 from django.urls import path
 
+from hub.consumers import NotificationConsumer
 from hub.dashboards.consumers import LiveNowConsumer
 
-# The notifications socket (/ws/notifications/) is added by the live-rooms work.
 websocket_urlpatterns: list = [
-    # --- dashboards ---
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
     path("ws/live-now/", LiveNowConsumer.as_asgi()),
 ]

@@ -61,6 +61,9 @@ def visible_q(user) -> Q:
     public = Q(visibility=LiveSession.Visibility.PUBLIC) & not_draft
     if not scope.is_authenticated:
         return public
+    if scope.is_staff:
+        # managed_q is the empty Q() for staff, and `public | Q()` would be just `public`.
+        return Q()
     uid = user.pk
     q = public | managed_q(scope, uid)
     q |= audience_q(scope) & not_draft

@@ -9,40 +9,191 @@ live-room work may change how they deliver, not what they mean:
   {"type": "session_status", "session_id": .., "status": .., "title": ..} or
   {"type": "viewers", "session_id": .., "count": ..}.
 - viewer_count(session_id) / viewer_counts(ids): distinct people present now, across all processes.
+
+How it delivers (docs/live-room-protocol.md has the whole picture): each room has one Redis stream of
+events. An event is serialized once, when it is published; every daphne process reads the streams of the
+rooms it has sockets in with one blocking XREAD and writes the same frame to each of its own sockets
+(livestreams/consumers/fanout.py). A stream, unlike pub/sub, lets a process that lost its Redis
+connection resume from the last entry it saw, so no event is lost.
+
+Presence lives in Redis too: per room a sorted set of people (score = when their presence expires) and per
+person a sorted set of their open connections (tabs). Processes refresh their connections' scores with a
+heartbeat, so the people of a crashed process expire by themselves.
 """
 
 from __future__ import annotations
 
+import json
 import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 
 from hub.redis import get_redis, key
 
 LIVE_NOW_GROUP = "live-now"
 
+# A connection refreshes its presence every HEARTBEAT_SECONDS; a person whose connections all missed three
+# heartbeats (a crashed process, a lost network) counts no more.
+HEARTBEAT_SECONDS = settings.HUB_ROOM_HEARTBEAT_SECONDS
+PRESENCE_TTL_SECONDS = 3 * HEARTBEAT_SECONDS
+# Events kept per room stream: enough for a process to catch up after a short Redis outage.
+STREAM_MAXLEN = 1000
+# Redis keys of a room that nobody uses any more disappear after a day.
+ROOM_KEY_TTL_SECONDS = 24 * 3600
+# Viewer counts are pushed at most once per room per COUNT_INTERVAL_MS, across all processes.
+COUNT_INTERVAL_MS = 1000
+
+
+# --- Keys ----------------------------------------------------------------------------------------------
+
 
 def room_group(session_id: int) -> str:
+    """The channel-layer group name of a room (kept for callers that name it; rooms use room streams)."""
     return f"live-{session_id}"
 
 
-def _group_send(group: str, event: dict) -> None:
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(group, {"type": "hub.event", "event": event})
-
-
-def room_publish(session_id: int, event: dict) -> None:
-    _group_send(room_group(session_id), event)
-
-
-def live_now_publish(event: dict) -> None:
-    _group_send(LIVE_NOW_GROUP, event)
+def room_stream_key(session_id: int) -> str:
+    return key("room", session_id, "events")
 
 
 def presence_key(session_id: int) -> str:
-    """Sorted set of the people in a room: member user id (or anonymous viewer id), score = expiry time."""
-    return key("presence", session_id)
+    """Sorted set of the people in a room: member "u<user id>" (or an anonymous viewer id), score = expiry."""
+    return key("room", session_id, "presence")
+
+
+def connections_key(session_id: int, person: str) -> str:
+    """Sorted set of one person's open connections (tabs) in a room, score = expiry."""
+    return key("room", session_id, "conns", person)
+
+
+def count_keys(session_id: int) -> list[str]:
+    """Keys of the coalesced viewer count: the once-a-second lock, the last count pushed, the peak."""
+    return [
+        key("room", session_id, "count-lock"),
+        presence_key(session_id),
+        key("room", session_id, "count"),
+        room_stream_key(session_id),
+        key("room", session_id, "peak"),
+    ]
+
+
+ACTIVE_ROOMS_KEY_PARTS = ("rooms", "active")
+
+
+def active_rooms_key() -> str:
+    """Set of the session ids that had someone present lately (the presence sweeper walks them)."""
+    return key(*ACTIVE_ROOMS_KEY_PARTS)
+
+
+def user_person(user_id: int) -> str:
+    return f"u{user_id}"
+
+
+def person_user_id(person: str) -> int | None:
+    return int(person[1:]) if person.startswith("u") and person[1:].isdigit() else None
+
+
+# --- Lua scripts (each one round trip, atomic) -----------------------------------------------------------
+
+# KEYS: connections, presence, active rooms. ARGV: conn id, expiry, now, person, session id, key ttl.
+# Returns 1 when this is the person's first live connection (they arrived), else 0.
+JOIN_LUA = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('ZADD', KEYS[2], 'GT', ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+redis.call('SADD', KEYS[3], ARGV[5])
+if before == 0 then return 1 end
+return 0
+"""
+
+# KEYS: connections, presence. ARGV: conn id, now, person.
+# Returns 1 when that was the person's last live connection (they left), else 0.
+LEAVE_LUA = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local rest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #rest == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  return 1
+end
+redis.call('ZADD', KEYS[2], rest[2], ARGV[3])
+return 0
+"""
+
+# KEYS: connections1, presence1, connections2, presence2, ... ARGV: expiry, key ttl, conn1, person1, ...
+# Refreshes connections that still exist; returns the 1-based positions of those that had vanished
+# (expired while the process was stalled) so that the caller can join them again.
+HEARTBEAT_LUA = """
+local missing = {}
+for i = 1, #KEYS, 2 do
+  local conn = ARGV[i + 2]
+  local person = ARGV[i + 3]
+  if redis.call('ZSCORE', KEYS[i], conn) then
+    redis.call('ZADD', KEYS[i], ARGV[1], conn)
+    redis.call('EXPIRE', KEYS[i], ARGV[2])
+    redis.call('ZADD', KEYS[i + 1], 'GT', ARGV[1], person)
+  else
+    table.insert(missing, (i + 1) / 2)
+  end
+end
+return missing
+"""
+
+# KEYS: see count_keys(). ARGV: now, lock ms, stream maxlen, key ttl.
+# One process per room and interval wins the lock; it pushes the count into the room stream only when it
+# changed. Returns {count, peak_rose} or {-1, 0} when there is nothing to push.
+COUNT_TICK_LUA = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return {-1, 0} end
+local n = redis.call('ZCOUNT', KEYS[2], ARGV[1], '+inf')
+local last = tonumber(redis.call('GET', KEYS[3]) or '-1')
+if last == n then return {-1, 0} end
+redis.call('SET', KEYS[3], n, 'EX', ARGV[4])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', 'm', '{"type":"viewers","count":' .. n .. '}')
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+local peak = tonumber(redis.call('GET', KEYS[5]) or '0')
+if n > peak then
+  redis.call('SET', KEYS[5], n, 'EX', ARGV[4])
+  return {n, 1}
+end
+return {n, 0}
+"""
+
+
+# --- Publishing ----------------------------------------------------------------------------------------
+
+
+def encode_event(event: dict) -> str:
+    """The one serialization of an event; every socket of the room receives these very bytes."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
+
+
+def room_publish(session_id: int, event: dict) -> None:
+    """Append an event to the room's stream; every process with sockets in the room fans it out."""
+    stream = room_stream_key(session_id)
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.xadd(stream, {"m": encode_event(event)}, maxlen=STREAM_MAXLEN, approximate=True)
+    pipe.expire(stream, ROOM_KEY_TTL_SECONDS)
+    pipe.execute()
+
+
+def live_now_publish(event: dict) -> None:
+    layer = get_channel_layer()
+    async_to_sync(layer.group_send)(LIVE_NOW_GROUP, {"type": "hub.event", "event": event})
+
+
+async def live_now_publish_async(event: dict) -> None:
+    """live_now_publish for code that runs in the event loop (the consumers' viewer-count ticker)."""
+    layer = get_channel_layer()
+    await layer.group_send(LIVE_NOW_GROUP, {"type": "hub.event", "event": event})
+
+
+# --- Presence reads ------------------------------------------------------------------------------------
 
 
 def viewer_count(session_id: int) -> int:
@@ -56,3 +207,21 @@ def viewer_counts(session_ids: list[int]) -> dict[int, int]:
     for sid in session_ids:
         pipe.zcount(presence_key(sid), now, "+inf")
     return dict(zip(session_ids, pipe.execute(), strict=True))
+
+
+def person_present(session_id: int, person: str) -> bool:
+    score = get_redis().zscore(presence_key(session_id), person)
+    return score is not None and score > time.time()
+
+
+def count_tick(session_id: int) -> tuple[int, bool] | None:
+    """Push the room's viewer count when it changed and no process did within the interval.
+
+    Returns (count, peak_rose) when this call pushed it, else None. The consumers run the same script from
+    their event loop; the presence sweeper calls this for rooms whose processes are gone."""
+    script = get_redis().register_script(COUNT_TICK_LUA)
+    n, rose = script(
+        keys=count_keys(session_id),
+        args=[time.time(), COUNT_INTERVAL_MS, STREAM_MAXLEN, ROOM_KEY_TTL_SECONDS],
+    )
+    return None if n < 0 else (int(n), bool(rose))

@@ -1,2 +1,7 @@
-# The live-room socket (/ws/live/<id>/) is added by the live-rooms work.
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from livestreams.consumers.room import RoomConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/live/<int:session_id>/", RoomConsumer.as_asgi()),
+]

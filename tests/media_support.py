@@ -5,7 +5,7 @@ Every process is started in its own process group and stopped by its id."""
 
 from __future__ import annotations
 
-import asyncio
+import json
 import socket
 import subprocess
 import sys
@@ -15,11 +15,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 
-from livestreams.realtime import room_group
+from hub.redis import get_redis
+from livestreams.realtime import room_stream_key
 from tests.support import ROOT, Server, _log_path, free_port, start_daphne, stop_process, subprocess_env
 
 
@@ -205,19 +204,23 @@ def http_post(url: str, data: bytes = b"", timeout: float = 5) -> int:
 
 
 class RoomListener:
-    """A channel in a live room's group, as an open room page has: it receives what room_publish sends."""
+    """Reads a live room's event stream from now on, as every daphne process with sockets in the room does:
+    it receives what room_publish sends."""
 
     def __init__(self, session_id: int):
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        self.group = room_group(session_id)
-        async_to_sync(self.layer.group_add)(self.group, self.channel)
+        self.redis = get_redis()
+        self.stream = room_stream_key(session_id)
+        # From the stream's current end: events published after this point are seen even before next_event.
+        newest = self.redis.xrevrange(self.stream, count=1)
+        self.last_id = newest[0][0] if newest else "0-0"
 
     def next_event(self, timeout: float = 15) -> dict:
-        async def receive():
-            return await asyncio.wait_for(self.layer.receive(self.channel), timeout)
-
-        return async_to_sync(receive)()["event"]
+        reply = self.redis.xread({self.stream: self.last_id}, count=1, block=int(timeout * 1000))
+        if not reply:
+            raise TimeoutError(f"no event on {self.stream} within {timeout}s")
+        ((_, entries),) = reply
+        self.last_id, fields = entries[0]
+        return json.loads(fields["m"])
 
     def wait_for(self, predicate, timeout: float = 20) -> dict:
         deadline = time.time() + timeout
@@ -227,7 +230,7 @@ class RoomListener:
                 return event
 
     def close(self) -> None:
-        async_to_sync(self.layer.group_discard)(self.group, self.channel)
+        pass
 
 
 def make_test_video(path: Path, seconds: int = 30, *, codec: str = "libx264") -> Path:

@@ -90,7 +90,7 @@ def test_a_push_with_the_right_key_goes_live_plays_as_hls_and_ends_when_it_stops
         # The recording becomes the replay, served by nginx and offered to the room.
         replay = listener.wait_for(lambda e: e.get("type") == "replay", timeout=60)
         session.refresh_from_db()
-        assert session.replay_url == replay["replay_url"]
+        assert session.replay_url == replay["url"]
         assert session.replay_url.startswith(media.server.http_url + "/replays/")
         status, replay_headers, body = http_get(session.replay_url, timeout=10)
         assert status == 200 and replay_headers["Content-Type"] == "video/mp4"

@@ -122,7 +122,12 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("HUB_CHANNEL_PREFIX", "asgi")},
+        # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels_redis blocks in
+        # BZPOPMIN: a loaded server then fails receives with TimeoutError. A longer read timeout avoids that.
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            "prefix": env_str("HUB_CHANNEL_PREFIX", "asgi"),
+        },
     }
 }
 CACHES = {
@@ -244,6 +249,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=30),
     },
     # --- live rooms ---
+    "room-sweep-presence": {
+        "task": "livestreams.tasks.room.sweep_presence",
+        "schedule": timedelta(seconds=30),
+    },
     # --- classes ---
     "classes-lifecycle": {
         "task": "livestreams.tasks.lifecycle.advance_sessions",
@@ -349,6 +358,12 @@ HUB_MEDIA_END_GRACE_SECONDS = env_int("HUB_MEDIA_END_GRACE_SECONDS", 30)
 HUB_MEDIA_LECTURE_MAX_MB = env_int("HUB_MEDIA_LECTURE_MAX_MB", 2048)
 # The callbacks answer over plain HTTP on the internal network; never redirect them to https.
 SECURE_REDIRECT_EXEMPT = [r"^mediaserver/"]
+# --- live rooms ---
+# Live-room sockets refresh their presence this often; a person whose heartbeats stop for three times as
+# long (a crashed server process, a lost network) no longer counts as present.
+HUB_ROOM_HEARTBEAT_SECONDS = env_int("HUB_ROOM_HEARTBEAT_SECONDS", 10)
+# Least time between two fan-out passes of a process: events arriving meanwhile share one frame per socket.
+HUB_ROOM_FANOUT_INTERVAL_MS = env_int("HUB_ROOM_FANOUT_INTERVAL_MS", 40)
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,8 @@ class Comment(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Written once at posting time, so that history shows the host badge without a permission query per author.
+    by_moderator = models.BooleanField(_("by a moderator"), default=False)
 
     class Meta:
         verbose_name = _("comment")
@@ -39,6 +42,12 @@ class PresenceInterval(models.Model):
         verbose_name_plural = _("presence records")
         ordering = ["session", "user", "joined_at"]
         indexes = [models.Index(fields=["session", "user", "joined_at"])]
+        constraints = [
+            # The database guard behind "one open record per person and room", whichever process writes it.
+            models.UniqueConstraint(
+                fields=["session", "user"], condition=Q(left_at__isnull=True), name="presence_one_open"
+            )
+        ]
 
     def __str__(self):
         return f"{self.user} @ {self.session_id}"

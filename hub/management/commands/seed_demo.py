@@ -17,7 +17,8 @@ SEEDERS = [
     "partyorgs.demo.seed",
     "livestreams.demo.classes.seed",
     "livestreams.demo.sales.seed",
-    # --- dashboards ---
+    "livestreams.demo.room.seed",
+    # Last: it tallies the history that the seeders above wrote.
     "hub.dashboards.demo.seed",
 ]
 

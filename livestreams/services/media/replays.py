@@ -100,7 +100,7 @@ def replay_build(*, session_id: int) -> str | None:
     with transaction.atomic():
         Recording.objects.filter(pk__in=[r.pk for r in ready]).update(in_replay=True)
         LiveSession.objects.filter(pk=session_id).update(replay_url=url, updated_at=timezone.now())
-        transaction.on_commit(lambda: room_publish(session_id, {"type": "replay", "replay_url": url}))
+        transaction.on_commit(lambda: room_publish(session_id, {"type": "replay", "url": url}))
     return url
 
 

@@ -1,0 +1,466 @@
+#!/usr/bin/env python
+"""Comment fan-out in one live room served by ONE real daphne process.
+
+    .venv/bin/python bench/room_fanout.py --viewers 2000 --rate 20 --duration 30
+    .venv/bin/python bench/room_fanout.py --viewers 200 --rate 20 --duration 30 --naive
+
+It starts daphne (the hub's config.asgi, or bench/naive_asgi.py with --naive) on a free port against its own
+database (SQLite under var/bench unless DATABASE_URL is set) and REDIS_URL (default redis://127.0.0.1:6379/13,
+keys under the prefix "bench"); opens --viewers anonymous websockets to a public room from --clients worker
+processes; then 50 signed-in people post --rate comments per second in total for --duration seconds. Every
+viewer timestamps every comment it receives: the figures are the delivery latency (post sent -> comment
+received) over all deliveries, how many deliveries arrived of those expected, and daphne's CPU time.
+
+The viewer clients are a minimal websocket client on asyncio (no library): they must not be the bottleneck
+on a small machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import multiprocessing as mp
+import os
+import random
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import time
+from array import array
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+# --- A minimal websocket client ---------------------------------------------------------------------
+
+
+class WSClient(asyncio.Protocol):
+    """RFC 6455 client: handshake, unmasked server frames in, masked frames out, pings answered."""
+
+    def __init__(self, host: str, path: str, headers: dict, on_text, opened: asyncio.Future):
+        self.host, self.path, self.headers = host, path, headers
+        self.on_text = on_text
+        self.opened = opened
+        self.buf = bytearray()
+        self.handshaken = False
+        self.transport = None
+        self.closed = False
+        self.fragments = bytearray()
+
+    def connection_made(self, transport):
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [
+            f"GET {self.path} HTTP/1.1",
+            f"Host: {self.host}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            *[f"{k}: {v}" for k, v in self.headers.items()],
+        ]
+        transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def data_received(self, data):
+        self.buf += data
+        if not self.handshaken:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buf[:end])
+            del self.buf[: end + 4]
+            if b" 101 " not in head.split(b"\r\n", 1)[0]:
+                if not self.opened.done():
+                    self.opened.set_exception(ConnectionError(head.split(b"\r\n", 1)[0].decode()))
+                self.transport.close()
+                return
+            self.handshaken = True
+            if not self.opened.done():
+                self.opened.set_result(self)
+        buf = self.buf
+        while len(buf) >= 2:
+            b0, b1 = buf[0], buf[1]
+            length = b1 & 0x7F
+            offset = 2
+            if length == 126:
+                if len(buf) < 4:
+                    return
+                length = struct.unpack_from("!H", buf, 2)[0]
+                offset = 4
+            elif length == 127:
+                if len(buf) < 10:
+                    return
+                length = struct.unpack_from("!Q", buf, 2)[0]
+                offset = 10
+            if len(buf) < offset + length:
+                return
+            payload = bytes(buf[offset : offset + length])
+            del buf[: offset + length]
+            opcode = b0 & 0x0F
+            fin = b0 & 0x80
+            if opcode in (1, 0):
+                self.fragments += payload
+                if fin:
+                    text = self.fragments.decode()
+                    self.fragments = bytearray()
+                    self.on_text(text)
+            elif opcode == 9:
+                self.send(payload, opcode=0xA)
+            elif opcode == 8:
+                self.closed = True
+                self.transport.close()
+
+    def send(self, data: bytes | str, opcode: int = 1):
+        if isinstance(data, str):
+            data = data.encode()
+        mask = os.urandom(4)
+        n = len(data)
+        if n < 126:
+            header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        elif n < 65536:
+            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        self.transport.write(header + mask + masked)
+
+    def connection_lost(self, exc):
+        self.closed = True
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError("connection lost"))
+
+
+async def open_ws(port: int, path: str, headers: dict, on_text) -> WSClient:
+    loop = asyncio.get_running_loop()
+    opened = loop.create_future()
+    await loop.create_connection(
+        lambda: WSClient(f"127.0.0.1:{port}", path, headers, on_text, opened), "127.0.0.1", port
+    )
+    return await asyncio.wait_for(opened, 30)
+
+
+# --- Viewer workers (separate processes) ----------------------------------------------------------------
+
+
+def viewer_worker(port, path, n, ramp_per_s, ready_q, stop_evt, result_q):
+    async def main():
+        latencies = array("f")
+        counts = {"comments": 0, "frames": 0}
+        duplicates = 0
+
+        def on_text(text):
+            nonlocal duplicates
+            counts["frames"] += 1
+            if '"comment"' not in text:
+                return
+            now = time.time()
+            data = json.loads(text)
+            for event in data if isinstance(data, list) else [data]:
+                if event.get("type") == "comment" and event["text"].startswith("bench "):
+                    counts["comments"] += 1
+                    latencies.append((now - float(event["text"].split()[2])) * 1000)
+
+        clients = []
+        headers = {"Origin": f"http://127.0.0.1:{port}"}
+        failed = 0
+        for _ in range(n):
+            try:
+                clients.append(await open_ws(port, path, headers, on_text))
+            except Exception:
+                failed += 1
+            if ramp_per_s:
+                await asyncio.sleep(1 / ramp_per_s)
+        ready_q.put((len(clients), failed))
+        while not stop_evt.is_set():
+            await asyncio.sleep(0.2)
+        closed = sum(1 for c in clients if c.closed)
+        result_q.put(
+            {
+                "latencies": latencies.tobytes(),
+                "comments": counts["comments"],
+                "frames": counts["frames"],
+                "connected": len(clients),
+                "closed_early": closed,
+                "duplicates": duplicates,
+            }
+        )
+        for c in clients:
+            c.transport.close()
+
+    asyncio.run(main())
+
+
+# --- Orchestration ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def setup_environment(args) -> dict:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    env["DJANGO_DEBUG"] = "0"
+    env.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    env["DJANGO_SECURE_SSL_REDIRECT"] = "0"
+    env["DJANGO_SESSION_COOKIE_SECURE"] = "0"
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
+    # Daphne runs the room's database work in threads: keep their connections instead of one per call.
+    env.setdefault("DJANGO_CONN_MAX_AGE", "60")
+    env["HUB_REDIS_PREFIX"] = "bench"
+    env["HUB_CHANNEL_PREFIX"] = "bench-asgi"
+    env.setdefault("HUB_VAR_DIR", str(ROOT / "var" / "bench"))
+    env["DJANGO_LOG_LEVEL"] = "WARNING"
+    os.environ.update(env)
+    return env
+
+
+def prepare_data(commenters: int):
+    import django
+
+    django.setup()
+    import redis
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    from hub.models import User
+    from livestreams.models import LiveSession
+    from partyorgs.models import PartyOrganization, Region
+
+    call_command("migrate", verbosity=0)
+    r = redis.Redis.from_url(settings.REDIS_URL)
+    for k in r.scan_iter("bench:*", count=1000):
+        r.delete(k)
+    for k in r.scan_iter("bench-asgi*", count=1000):
+        r.delete(k)
+    region, _ = Region.objects.get_or_create(name="压测区", defaults={"kind": Region.Kind.SUBDISTRICT})
+    org = PartyOrganization.objects.filter(name="压测党组织").first() or PartyOrganization.objects.add_root(
+        create_kwargs=dict(name="压测党组织", kind=PartyOrganization.Kind.COMMITTEE, region=region)
+    )
+    from django.utils import timezone
+
+    now = timezone.now()
+    session = LiveSession.objects.create(
+        kind=LiveSession.Kind.PROMOTION,
+        title=f"压测直播间 {now:%H%M%S}",
+        host_organization=org,
+        region=region,
+        starts_at=now,
+        ends_at=now + timezone.timedelta(hours=2),
+        status=LiveSession.Status.LIVE,
+        visibility=LiveSession.Visibility.PUBLIC,
+    )
+    cookies = []
+    for i in range(commenters):
+        user, _ = User.objects.get_or_create(email=f"bench{i:03d}@example.com", defaults={"name": f"压测{i}"})
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    from django.db import connections
+
+    connections.close_all()
+    return session.pk, cookies, settings.SESSION_COOKIE_NAME
+
+
+async def post_comments(port, path, cookie_name, cookies, rate, duration):
+    """Commenters post `rate` comments per second in total, round-robin; returns (sent, acked, ack latencies)."""
+    acks: dict[str, float] = {}
+    ack_latencies = []
+    errors = []
+    sockets = []
+
+    for cookie in cookies:
+
+        def on_text(text):
+            data = json.loads(text)
+            for event in data if isinstance(data, list) else [data]:
+                if event.get("type") == "ack" and event.get("nonce") in acks:
+                    ack_latencies.append((time.time() - acks.pop(event["nonce"])) * 1000)
+                elif event.get("type") == "error":
+                    errors.append(event.get("code"))
+
+        sockets.append(
+            await open_ws(
+                port,
+                path,
+                {"Origin": f"http://127.0.0.1:{port}", "Cookie": f"{cookie_name}={cookie}"},
+                on_text,
+            )
+        )
+    await asyncio.sleep(1.5)
+    sent = 0
+    start = time.monotonic()
+    while time.monotonic() - start < duration:
+        target = start + sent / rate
+        delay = target - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        nonce = f"n{sent}"
+        acks[nonce] = time.time()
+        sockets[sent % len(sockets)].send(
+            json.dumps({"type": "comment", "text": f"bench {sent} {time.time():.6f}", "nonce": nonce})
+        )
+        sent += 1
+    await asyncio.sleep(3)
+    for s in sockets:
+        s.transport.close()
+    return sent, len(ack_latencies), ack_latencies, errors
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--viewers", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=20, help="comments per second, in total")
+    parser.add_argument("--duration", type=float, default=30, help="seconds of posting")
+    parser.add_argument("--clients", type=int, default=2, help="viewer worker processes")
+    parser.add_argument("--commenters", type=int, default=50)
+    parser.add_argument(
+        "--ramp", type=float, default=150, help="new viewer connections per second per worker"
+    )
+    parser.add_argument(
+        "--naive", action="store_true", help="the textbook group_send room instead of the hub's"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON too")
+    args = parser.parse_args()
+
+    env = setup_environment(args)
+    session_id, cookies, cookie_name = prepare_data(args.commenters)
+    port = free_port()
+    app = "bench.naive_asgi:application" if args.naive else "config.asgi:application"
+    path = f"/ws/naive/{session_id}/" if args.naive else f"/ws/live/{session_id}/"
+    log = Path(env["HUB_VAR_DIR"]) / f"daphne-{port}.log"
+    daphne = subprocess.Popen(
+        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), app],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or daphne.poll() is not None:
+                    print(log.read_text()[-2000:])
+                    return 1
+                time.sleep(0.2)
+
+        ctx = mp.get_context("fork")
+        ready_q, result_q, stop_evt = ctx.Queue(), ctx.Queue(), ctx.Event()
+        per = [
+            args.viewers // args.clients + (1 if i < args.viewers % args.clients else 0)
+            for i in range(args.clients)
+        ]
+        workers = [
+            ctx.Process(target=viewer_worker, args=(port, path, n, args.ramp, ready_q, stop_evt, result_q))
+            for n in per
+        ]
+        t0 = time.time()
+        for w in workers:
+            w.start()
+        ready = [ready_q.get(timeout=600) for _ in workers]
+        connect_seconds = time.time() - t0
+        connected = sum(r[0] for r in ready)
+        print(
+            f"[bench] {connected} viewers connected in {connect_seconds:.1f}s ({sum(r[1] for r in ready)} failed)"
+        )
+        time.sleep(3)  # counts settle
+
+        cpu0, wall0 = cpu_seconds(daphne.pid), time.time()
+        sent, acked, ack_lat, errors = asyncio.run(
+            post_comments(port, path, cookie_name, cookies, args.rate, args.duration)
+        )
+        cpu1, wall1 = cpu_seconds(daphne.pid), time.time()
+        stop_evt.set()
+        results = [result_q.get(timeout=120) for _ in workers]
+        for w in workers:
+            w.join(timeout=30)
+        latencies = []
+        for r in results:
+            a = array("f")
+            a.frombytes(r["latencies"])
+            latencies.extend(a)
+        delivered = sum(r["comments"] for r in results)
+        frames = sum(r["frames"] for r in results)
+        expected = acked * connected
+        still_open = connected - sum(r["closed_early"] for r in results)
+        summary = {
+            "mode": "naive group_send" if args.naive else "hub fan-out",
+            "viewers": connected,
+            "viewers_open_at_end": still_open,
+            "connect_seconds": round(connect_seconds, 1),
+            "comments_sent": sent,
+            "comments_acked": acked,
+            "comment_errors": len(errors),
+            "comment_error_codes": sorted(set(errors)),
+            "deliveries_expected": expected,
+            "deliveries": delivered,
+            "delivered_pct": round(100 * delivered / expected, 2) if expected else 0,
+            "frames": frames,
+            "deliveries_per_s": round(delivered / (wall1 - wall0), 0),
+            "latency_ms_p50": round(pct(latencies, 50), 1),
+            "latency_ms_p90": round(pct(latencies, 90), 1),
+            "latency_ms_p99": round(pct(latencies, 99), 1),
+            "latency_ms_max": round(max(latencies), 1) if latencies else None,
+            "ack_ms_p50": round(pct(ack_lat, 50), 1),
+            "ack_ms_p99": round(pct(ack_lat, 99), 1),
+            "daphne_cpu_pct": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 0),
+            "daphne_rss_mb": round(rss_mb(daphne.pid), 0),
+            "load_avg_1m": os.getloadavg()[0],
+        }
+        width = max(map(len, summary))
+        for k, v in summary.items():
+            print(f"  {k:<{width}}  {v}")
+        if args.json:
+            print(json.dumps(summary))
+        if latencies:
+            print(f"[bench] mean latency {statistics.fmean(latencies):.1f} ms")
+        return 0
+    finally:
+        if daphne.poll() is None:
+            os.killpg(daphne.pid, signal.SIGTERM)
+            try:
+                daphne.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(daphne.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    random.seed(1)
+    sys.exit(main())
