@@ -83,7 +83,9 @@ def classes_visible(user) -> QuerySet[LiveSession]:
     """Party classes the user may open: their organizations' classes, public ones, the ones they manage.
     A class is a session with its PartyClass row (a bare session of that kind has no class data to show)."""
     return (
-        LiveSession.objects.filter(visible_q(user), kind=LiveSession.Kind.PARTY_CLASS, party_class__isnull=False)
+        LiveSession.objects.filter(
+            visible_q(user), kind=LiveSession.Kind.PARTY_CLASS, party_class__isnull=False
+        )
         .select_related("host_organization", "party_class", "party_class__venue")
         .distinct()
     )
