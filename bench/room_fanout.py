@@ -149,7 +149,7 @@ async def open_ws(port: int, path: str, headers: dict, on_text) -> WSClient:
 # --- Viewer workers (separate processes) ----------------------------------------------------------------
 
 
-def viewer_worker(port, path, n, ramp_per_s, ready_q, stop_evt, result_q):
+def viewer_worker(port, path, n, ramp_per_s, ready_q, stop_evt, result_q, probe=False):
     async def main():
         latencies = array("f")
         counts = {"comments": 0, "frames": 0}
@@ -189,6 +189,7 @@ def viewer_worker(port, path, n, ramp_per_s, ready_q, stop_evt, result_q):
                 "connected": len(clients),
                 "closed_early": closed,
                 "duplicates": duplicates,
+                "probe": probe,
             }
         )
         for c in clients:
@@ -347,6 +348,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=2, help="viewer worker processes")
     parser.add_argument("--commenters", type=int, default=50)
     parser.add_argument(
+        "--probes",
+        type=int,
+        default=20,
+        help="of the viewers, sockets in a process of their own that does nothing else: their latency is the "
+        "server's, without the backlog of the loaded viewer processes on the same two cores",
+    )
+    parser.add_argument(
         "--ramp", type=float, default=150, help="new viewer connections per second per worker"
     )
     parser.add_argument(
@@ -360,6 +368,7 @@ def main() -> int:
     port = free_port()
     app = "bench.naive_asgi:application" if args.naive else "config.asgi:application"
     path = f"/ws/naive/{session_id}/" if args.naive else f"/ws/live/{session_id}/"
+    Path(env["HUB_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     log = Path(env["HUB_VAR_DIR"]) / f"daphne-{port}.log"
     daphne = subprocess.Popen(
         [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), app],
@@ -383,13 +392,16 @@ def main() -> int:
 
         ctx = mp.get_context("fork")
         ready_q, result_q, stop_evt = ctx.Queue(), ctx.Queue(), ctx.Event()
-        per = [
-            args.viewers // args.clients + (1 if i < args.viewers % args.clients else 0)
-            for i in range(args.clients)
-        ]
+        loaded = args.viewers - args.probes
+        per = [loaded // args.clients + (1 if i < loaded % args.clients else 0) for i in range(args.clients)]
+        # The last worker holds the probe sockets.
+        per.append(args.probes)
         workers = [
-            ctx.Process(target=viewer_worker, args=(port, path, n, args.ramp, ready_q, stop_evt, result_q))
-            for n in per
+            ctx.Process(
+                target=viewer_worker,
+                args=(port, path, n, args.ramp, ready_q, stop_evt, result_q, i == len(per) - 1),
+            )
+            for i, n in enumerate(per)
         ]
         t0 = time.time()
         for w in workers:
@@ -411,11 +423,12 @@ def main() -> int:
         results = [result_q.get(timeout=120) for _ in workers]
         for w in workers:
             w.join(timeout=30)
-        latencies = []
+        latencies, probe_latencies = [], []
         for r in results:
             a = array("f")
             a.frombytes(r["latencies"])
-            latencies.extend(a)
+            (probe_latencies if r["probe"] else latencies).extend(a)
+        latencies_all = latencies + probe_latencies
         delivered = sum(r["comments"] for r in results)
         frames = sum(r["frames"] for r in results)
         expected = acked * connected
@@ -434,10 +447,13 @@ def main() -> int:
             "delivered_pct": round(100 * delivered / expected, 2) if expected else 0,
             "frames": frames,
             "deliveries_per_s": round(delivered / (wall1 - wall0), 0),
-            "latency_ms_p50": round(pct(latencies, 50), 1),
-            "latency_ms_p90": round(pct(latencies, 90), 1),
-            "latency_ms_p99": round(pct(latencies, 99), 1),
-            "latency_ms_max": round(max(latencies), 1) if latencies else None,
+            "latency_ms_p50": round(pct(latencies_all, 50), 1),
+            "latency_ms_p90": round(pct(latencies_all, 90), 1),
+            "latency_ms_p99": round(pct(latencies_all, 99), 1),
+            "latency_ms_max": round(max(latencies_all), 1) if latencies_all else None,
+            "probe_latency_ms_p50": round(pct(probe_latencies, 50), 1),
+            "probe_latency_ms_p99": round(pct(probe_latencies, 99), 1),
+            "probe_latency_ms_max": round(max(probe_latencies), 1) if probe_latencies else None,
             "ack_ms_p50": round(pct(ack_lat, 50), 1),
             "ack_ms_p99": round(pct(ack_lat, 99), 1),
             "daphne_cpu_pct": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 0),
@@ -449,8 +465,8 @@ def main() -> int:
             print(f"  {k:<{width}}  {v}")
         if args.json:
             print(json.dumps(summary))
-        if latencies:
-            print(f"[bench] mean latency {statistics.fmean(latencies):.1f} ms")
+        if latencies_all:
+            print(f"[bench] mean latency {statistics.fmean(latencies_all):.1f} ms")
         return 0
     finally:
         if daphne.poll() is None:

@@ -176,6 +176,7 @@ class RoomFanout:
             streams.update({room.stream: room.last_id for room in self.rooms.values()})
             started = time.monotonic()
             response = await self.reader_redis.xread(streams, block=READ_BLOCK_MS)
+            delivering = time.monotonic()
             for stream, entries in response or []:
                 if not entries:
                     continue
@@ -188,8 +189,11 @@ class RoomFanout:
                 room.last_id = entries[-1][0]
                 await self._deliver(room, [fields["m"] for _, fields in entries if "m" in fields])
             self._forget_empty_rooms()
-            # Pace the passes: what arrives during the pause is read together and shares one frame.
-            pause = FANOUT_INTERVAL - (time.monotonic() - started)
+            # Pace the passes: what arrives during the pause is read together and shares one frame. A pass
+            # is followed by a pause at least as long as the pass took, so a big room sends fewer, fuller
+            # frames instead of keeping the process busy writing (comments, acks and joins need it too).
+            now = time.monotonic()
+            pause = max(FANOUT_INTERVAL - (now - started), (now - delivering) / 2)
             if pause > 0 and response:
                 await asyncio.sleep(pause)
 
