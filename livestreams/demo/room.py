@@ -41,7 +41,7 @@ BANNED_WORDS = [
 CLASS_COMMENTS = [
     "老师讲得真好，深受启发！",
     "跟党一起创业，我们孵化器的口号说到心坎里了",
-    "键对键也能过好组织生活👍",
+    "键对键也能过好组织生活，点赞！",
     "请问课件会发到支部群里吗？",
     "白鲸·孵化器打卡",
     "学习了，回去就和团队分享",
@@ -140,7 +140,8 @@ def seed(ctx: DemoContext) -> None:
     merchant = User.objects.get(email="merchant@example.com")
     members = _member_users()
     tower_members = [u for u in members if u.party_member.branch.path.startswith(tower.path)]
-    now = timezone.now()
+    # Local (Asia/Shanghai) time: the hours below are the hours people see.
+    now = timezone.localtime()
     region = gwc.region
 
     # --- The class that is live whenever the demo starts ------------------------------------------
