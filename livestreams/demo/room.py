@@ -297,7 +297,7 @@ def seed(ctx: DemoContext) -> None:
     start = (now - timedelta(days=10)).replace(hour=10, minute=0, second=0, microsecond=0)
     past_promo, _ = _session(
         ctx,
-        "新品首发周：区长直播推介二七美食",
+        "区长直播推介：二七美食美景",
         kind=K.PROMOTION,
         host_organization=gwc,
         region=region,

@@ -200,24 +200,31 @@ def sales_detail(request, pk: int):
     return render(request, "livestreams/sales/detail.html", _detail_context(request, access))
 
 
+def _act(request, call, *, done: str, already: str) -> None:
+    """Run a reviewing or cancelling service and say how it went: done, already done before, or why not."""
+    try:
+        changed = call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return
+    if changed:
+        messages.success(request, done)
+    else:
+        messages.info(request, already)
+
+
 @login_required
 @require_POST
 def sales_approve(request, pk: int):
     access = get_sales_session_for_user(request.user, pk)
     if not access.can_review:
         raise PermissionDenied
-    try:
-        done = sales_session_approve(sales_session=access.ss, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        if done:
-            messages.success(
-                request,
-                _("Approved “%(title)s”; the merchant has been told.") % {"title": access.ss.session.title},
-            )
-        else:
-            messages.info(request, _("This session had already been reviewed."))
+    _act(
+        request,
+        lambda: sales_session_approve(sales_session=access.ss, user=request.user),
+        done=_("Approved “%(title)s”; the merchant has been told.") % {"title": access.ss.session.title},
+        already=_("This session had already been reviewed."),
+    )
     return redirect(_next_url(request, reverse("sales:inbox")))
 
 
@@ -231,21 +238,14 @@ def sales_reject(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Say why the session is rejected."))
         return redirect(_next_url(request, reverse("sales:inbox")))
-    try:
-        done = sales_session_reject(
+    _act(
+        request,
+        lambda: sales_session_reject(
             sales_session=access.ss, user=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        if done:
-            messages.success(
-                request,
-                _("Rejected “%(title)s”; the merchant has been told why.")
-                % {"title": access.ss.session.title},
-            )
-        else:
-            messages.info(request, _("This session had already been reviewed."))
+        ),
+        done=_("Rejected “%(title)s”; the merchant has been told why.") % {"title": access.ss.session.title},
+        already=_("This session had already been reviewed."),
+    )
     return redirect(_next_url(request, reverse("sales:inbox")))
 
 
@@ -255,15 +255,12 @@ def sales_cancel(request, pk: int):
     access = get_sales_session_for_user(request.user, pk)
     if not access.can_edit:
         raise PermissionDenied
-    try:
-        done = sales_session_cancel(sales_session=access.ss, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        if done:
-            messages.success(request, _("The session is cancelled and its studio slot is free again."))
-        else:
-            messages.info(request, _("This session was already cancelled or over."))
+    _act(
+        request,
+        lambda: sales_session_cancel(sales_session=access.ss, user=request.user),
+        done=_("The session is cancelled and its studio slot is free again."),
+        already=_("This session was already cancelled or over."),
+    )
     return redirect("sales:detail", pk=pk)
 
 
