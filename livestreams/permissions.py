@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from hub.permissions import EVERYTHING, Scope, get_scope
 from partyorgs.models import AllianceMembership, PartyOrganization
+from partyorgs.permissions import EVERYTHING, Scope, get_scope
 
 from .models import LiveSession, SessionAudience
 

@@ -18,10 +18,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import QueryDict
 
-from hub.permissions import get_scope
 from livestreams.models import LiveSession
 from livestreams.permissions import visible_q
 from livestreams.realtime import LIVE_NOW_GROUP, viewer_count
+from partyorgs.permissions import get_scope
 
 from .filters import DashboardFilter, DashboardFilterForm
 from .selectors import live_now, live_row, session_q

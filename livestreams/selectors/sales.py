@@ -20,8 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from hub.models import Role, User
-from hub.permissions import Scope, get_scope
+from hub.models import User
 from livestreams.models import (
     Campaign,
     LiveSession,
@@ -30,7 +29,8 @@ from livestreams.models import (
     SalesSession,
     StudioBooking,
 )
-from partyorgs.models import Enterprise, PartyOrganization
+from partyorgs.models import Enterprise, PartyOrganization, Role
+from partyorgs.permissions import Scope, get_scope
 
 A = SalesSession.Approval
 S = LiveSession.Status
