@@ -28,9 +28,6 @@ from .models import (
     ancestor_paths,
 )
 
-STEP = PartyOrganization.steplen
-
-
 # --- Party organizations -------------------------------------------------------------------------
 
 
