@@ -62,6 +62,7 @@ messages: $(VENV)/.installed
 lint: setup-test
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules var/vendor

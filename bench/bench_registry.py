@@ -48,8 +48,8 @@ def build(args):
 
     from django.db import connection, transaction
 
-    from hub.models import Role, User
-    from partyorgs.models import Building, Enterprise, Industry, PartyMember, PartyOrganization, Region
+    from hub.models import User
+    from partyorgs.models import Building, Enterprise, Industry, PartyMember, PartyOrganization, Region, Role
     from partyorgs.validators import make_credit_code
 
     K = PartyOrganization.Kind

@@ -102,7 +102,7 @@ def reset_sequence(model) -> None:
 
 def generate(args) -> None:
     require_postgres()
-    from hub.models import Role, User
+    from hub.models import User
     from livestreams.models import (
         Attendance,
         LiveSession,
@@ -123,6 +123,7 @@ def generate(args) -> None:
         PartyMember,
         PartyOrganization,
         Region,
+        Role,
     )
     from partyorgs.validators import make_credit_code
 

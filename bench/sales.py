@@ -71,11 +71,11 @@ def main() -> None:
 def run() -> None:
     from django.test import Client
 
-    from hub.models import Role
     from livestreams.models import LiveSession, SalesResult, SalesSession, StudioBooking
     from livestreams.selectors.sales import sales_monthly_history
     from livestreams.services.sales_import import parse_results
     from livestreams.services.studios import StudioConflict, studio_book
+    from partyorgs.models import Role
     from tests import factories as f
 
     print(f"backend: {connection.vendor}, CPUs: {os.cpu_count()}")

@@ -1,4 +1,4 @@
-"""Shared helpers of the demo seeders (hub/management/commands/seed_demo.py)."""
+"""Shared helpers of the demo seeders (hub/dashboards/management/commands/seed_demo.py)."""
 
 from __future__ import annotations
 

@@ -13,22 +13,17 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from hub.permissions import EVERYTHING, Scope, get_scope
-from partyorgs.models import AllianceMembership, PartyOrganization
+from partyorgs.models import AllianceMembership, ancestor_paths
+from partyorgs.permissions import EVERYTHING, Scope, get_scope
 
 from .models import LiveSession, SessionAudience
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    step = PartyOrganization.steplen
-    return [path[:i] for i in range(step, len(path) + 1, step)]
 
 
 def audience_q(scope: Scope) -> Q:
     """LiveSession rows whose audience includes the member's branch."""
     if not scope.branch_path:
         return Q(pk__in=[])
-    ancestors = _ancestor_paths(scope.branch_path)
+    ancestors = ancestor_paths(scope.branch_path)
     in_orgs = SessionAudience.objects.filter(session=OuterRef("pk")).filter(
         Q(organization_id=scope.branch_id) | Q(include_subtree=True, organization__path__in=ancestors)
     )

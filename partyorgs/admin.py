@@ -1,7 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from hub.admin import UserAdmin as HubUserAdmin
+from hub.models import User
+
+from . import services
 from .models import (
     Alliance,
     AllianceMembership,
@@ -10,10 +15,12 @@ from .models import (
     Expert,
     Incubator,
     IncubatorTenant,
+    Invitation,
     PartnerInstitution,
     PartyMember,
     PartyOrganization,
     Region,
+    Role,
     Venue,
 )
 
@@ -155,3 +162,68 @@ class PartyMemberAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__name", "branch__name"]
     autocomplete_fields = ["user", "branch"]
     list_select_related = ["user", "branch"]
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    extra = 0
+    autocomplete_fields = ["region", "organization", "enterprise"]
+
+
+# The user admin of the hub app, with the user's roles: roles live in this app, which the hub app does not import.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(HubUserAdmin):
+    list_filter = ["is_active", "is_staff", "is_superuser", "roles__kind", "date_joined"]
+    inlines = [RoleInline]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "region", "organization", "enterprise", "created_at"]
+    list_filter = ["kind", "region"]
+    search_fields = ["user__email", "user__name", "organization__name", "enterprise__name", "region__name"]
+    autocomplete_fields = ["user", "region", "organization", "enterprise"]
+    list_select_related = ["user", "region", "organization", "enterprise"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent from the Invitations page (which emails the link); here they are looked up
+    and withdrawn."""
+
+    list_display = ["email", "role_kind", "scope", "created_by", "created_at", "expires_at", "status_label"]
+    list_filter = ["role_kind", ("accepted_at", admin.EmptyFieldListFilter), "created_at", "expires_at"]
+    search_fields = ["email", "created_by__email", "organization__name", "enterprise__name"]
+    list_select_related = ["region", "organization", "enterprise", "created_by"]
+    readonly_fields = [
+        "email",
+        "role_kind",
+        "region",
+        "organization",
+        "enterprise",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+    actions = ["withdraw"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj):
+        return obj.get_status_display()
+
+    @admin.action(description=_("Withdraw the selected invitations"))
+    def withdraw(self, request, queryset):
+        done = sum(
+            services.invitation_revoke(invitation=inv, by=request.user)
+            for inv in queryset.filter(accepted_at__isnull=True)
+        )
+        self.message_user(request, _("%(n)d invitations withdrawn.") % {"n": done}, messages.SUCCESS)

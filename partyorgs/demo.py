@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from hub.demo import DemoContext
-from hub.models import Role
+from partyorgs.models import Role
 
 from .models import (
     Alliance,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import SignupForm
+from allauth.core import context
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import IncubatorTenant, Industry
+from .adapters import invited_email
+from .models import Enterprise, IncubatorTenant, Industry, Invitation, PartyOrganization, Region
+from .permissions import get_scope
 
 
 class EnterpriseFilterForm(forms.Form):
@@ -41,3 +45,57 @@ class TenantFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *IncubatorTenant.Status.choices]
     )
+
+
+class OrganizationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        # Indented by depth so that the tree shows in a plain <select>.
+        return "\u3000" * (obj.depth - 1) + f"{obj.name}（{obj.get_kind_display()}）"
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address of the person to invite"))
+    role_kind = forms.ChoiceField(label=_("Role"))
+    organization = OrganizationChoiceField(
+        label=_("Party organization or branch"), queryset=None, required=False
+    )
+    region = forms.ModelChoiceField(label=_("District or subdistrict"), queryset=None, required=False)
+    enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=None, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = get_scope(user)
+        self.fields["organization"].queryset = PartyOrganization.objects.filter(
+            scope.managed_orgs_q()
+        ).order_by("path")
+        if scope.is_staff:
+            self.fields["role_kind"].choices = Invitation.RoleKind.choices
+            self.fields["region"].queryset = Region.objects.order_by("kind", "name")
+            self.fields["enterprise"].queryset = Enterprise.objects.order_by("name")
+            self.fields["organization"].help_text = _(
+                "For a Party member: their branch. For an organizer: the organization they will manage."
+            )
+        else:
+            self.fields["role_kind"].choices = [
+                (Invitation.RoleKind.MEMBER, Invitation.RoleKind.MEMBER.label),
+                (Invitation.RoleKind.ORGANIZER, Invitation.RoleKind.ORGANIZER.label),
+            ]
+            self.fields["organization"].required = True
+            self.fields["organization"].help_text = _(
+                "For a Party member: a branch of yours. For an organizer: an organization of yours they will manage."
+            )
+            del self.fields["region"]
+            del self.fields["enterprise"]
+
+
+class InvitationSignupForm(SignupForm):
+    """allauth's sign-up form; with an invitation, the address must be the one the link was sent to."""
+
+    def clean_email(self):
+        email = super().clean_email()
+        invited = invited_email(context.request) if context.request is not None else None
+        if invited and email.lower() != invited.lower():
+            raise forms.ValidationError(
+                _("Use the address the invitation was sent to: %(email)s") % {"email": invited}
+            )
+        return email

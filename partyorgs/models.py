@@ -1,7 +1,10 @@
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
@@ -77,6 +80,12 @@ class PartyOrganization(MP_Node):
     def subtree(self):
         """This organization and everything below it, in one query."""
         return type(self).objects.filter(path__startswith=self.path)
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """Every prefix of a treebeard path at the step length: the organization and all above it."""
+    step = PartyOrganization.steplen
+    return [path[:i] for i in range(step, len(path) + 1, step)]
 
 
 class Alliance(models.Model):
@@ -427,3 +436,196 @@ class PartyMember(models.Model):
             raise ValidationError({"joined_on": _("The date of joining the Party cannot be in the future.")})
         if self.branch_id and self.branch.kind != PartyOrganization.Kind.BRANCH:
             raise ValidationError({"branch": _("A Party member belongs to a Party branch.")})
+
+
+class Role(models.Model):
+    """A scoped role. The member role is not here: it is the user's PartyMember record (one branch)."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        ORGANIZER = "organizer", _("Organizer")
+        MERCHANT = "merchant", _("Merchant")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles"
+    )
+    kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(
+        "Region",
+        verbose_name=_("district or subdistrict"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    organization = models.ForeignKey(
+        "PartyOrganization",
+        verbose_name=_("Party organization"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    enterprise = models.ForeignKey(
+        "Enterprise", verbose_name=_("enterprise"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta:
+        # The table kept the name it had when roles lived in the hub app (moved without copying data).
+        db_table = "hub_role"
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            # Each kind of role names exactly the one thing it is scoped to.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="official",
+                        region__isnull=False,
+                        organization__isnull=True,
+                        enterprise__isnull=True,
+                    )
+                    | Q(
+                        kind="organizer",
+                        region__isnull=True,
+                        organization__isnull=False,
+                        enterprise__isnull=True,
+                    )
+                    | Q(
+                        kind="merchant",
+                        region__isnull=True,
+                        organization__isnull=True,
+                        enterprise__isnull=False,
+                    )
+                ),
+                name="role_scope_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "region"], name="role_unique_official", condition=Q(kind="official")
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "organization"],
+                name="role_unique_organizer",
+                condition=Q(kind="organizer"),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "enterprise"],
+                name="role_unique_merchant",
+                condition=Q(kind="merchant"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.scope}"
+
+    @property
+    def scope(self):
+        return self.region or self.organization or self.enterprise
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Invitation(models.Model):
+    """An invitation link: the only way to sign up while public sign-up is off.
+
+    Organizers invite members into a branch of their subtree, or organizers for an organization of their
+    subtree; hub staff invite anyone to any role. Created only through partyorgs.services.invitation_create.
+    """
+
+    class RoleKind(models.TextChoices):
+        MEMBER = "member", _("Party member")
+        ORGANIZER = "organizer", _("Organizer")
+        OFFICIAL = "official", _("Official")
+        MERCHANT = "merchant", _("Merchant")
+
+    email = models.EmailField(_("email address"))
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    role_kind = models.CharField(_("role"), max_length=20, choices=RoleKind.choices)
+    region = models.ForeignKey(
+        "Region",
+        verbose_name=_("district or subdistrict"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    organization = models.ForeignKey(
+        "PartyOrganization",
+        verbose_name=_("Party organization or branch"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    enterprise = models.ForeignKey(
+        "Enterprise", verbose_name=_("enterprise"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_sent",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        db_table = "hub_invitation"
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        scope_field = {
+            self.RoleKind.MEMBER: "organization",
+            self.RoleKind.ORGANIZER: "organization",
+            self.RoleKind.OFFICIAL: "region",
+            self.RoleKind.MERCHANT: "enterprise",
+        }.get(self.role_kind)
+        if scope_field is None:
+            return
+        for name in ("region", "organization", "enterprise"):
+            given = getattr(self, f"{name}_id") is not None
+            if name == scope_field and not given:
+                raise ValidationError({name: _("This role needs it.")})
+            if name != scope_field and given:
+                raise ValidationError({name: _("This role does not use it; leave it empty.")})
+
+    @property
+    def scope(self):
+        return self.region or self.organization or self.enterprise
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "withdrawn"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "waiting"
+
+    def get_status_display(self) -> str:
+        return {
+            "accepted": _("Accepted"),
+            "withdrawn": _("Withdrawn"),
+            "expired": _("Expired"),
+            "waiting": _("Waiting"),
+        }[self.status]
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == "waiting"

@@ -11,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
-from hub.permissions import Scope, get_object_in_scope, get_scope
+from partyorgs.permissions import Scope, get_object_in_scope, get_scope
 
 from .models import (
     Alliance,
@@ -20,17 +21,12 @@ from .models import (
     Enterprise,
     Incubator,
     IncubatorTenant,
+    Invitation,
     PartyMember,
     PartyOrganization,
+    Role,
+    ancestor_paths,
 )
-
-STEP = PartyOrganization.steplen
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """Every prefix of a treebeard path at the step length: the organization and all above it."""
-    return [path[:i] for i in range(STEP, len(path) + 1, STEP)]
-
 
 # --- Party organizations -------------------------------------------------------------------------
 
@@ -286,3 +282,37 @@ def incubator_tenants(*, incubator: Incubator, status: str = "") -> list[Incubat
     if status:
         qs = qs.filter(status=status)
     return list(qs.order_by("status", "moved_in_on", "name"))
+
+
+# --- Roles and invitations ------------------------------------------------------------------------
+
+
+def invitation_get_usable(*, token: str) -> Invitation | None:
+    return (
+        Invitation.objects.filter(
+            token=token, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("organization", "region", "enterprise", "created_by")
+        .first()
+    )
+
+
+def invitations_visible(*, user) -> QuerySet[Invitation]:
+    """Invitations the user sent or that concern an organization they manage; all of them for staff."""
+    scope = get_scope(user)
+    qs = Invitation.objects.select_related(
+        "organization", "region", "enterprise", "created_by", "accepted_by"
+    )
+    if scope.is_staff:
+        return qs
+    return qs.filter(Q(created_by=user) | Q(organization__in=_managed_orgs(scope)))
+
+
+def _managed_orgs(scope):
+    return PartyOrganization.objects.filter(scope.managed_orgs_q()).values("pk")
+
+
+def roles_of(*, user) -> list[Role]:
+    return list(
+        Role.objects.filter(user=user).select_related("region", "organization", "enterprise").order_by("kind")
+    )

@@ -11,4 +11,9 @@ urlpatterns = [
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
     path("incubators/", views.incubator_list, name="incubator_list"),
     path("incubators/<int:pk>/", views.incubator_detail, name="incubator_detail"),
+    path("accounts/", views.account, name="account"),
+    path("accounts/notifications/read/", views.notifications_read, name="notifications_read"),
+    path("accounts/invitations/", views.invitations, name="invitations"),
+    path("accounts/invitations/<int:pk>/withdraw/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
 ]

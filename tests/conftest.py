@@ -14,8 +14,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from hub.models import Role
-from partyorgs.models import PartyOrganization
+from partyorgs.models import PartyOrganization, Role
 from tests import factories as f
 from tests.support import CHROMIUM, CHROMIUM_ARGS, start_celery_worker, start_daphne
 

@@ -15,9 +15,8 @@ import factory
 from django.utils import timezone
 
 from hub.dashboards.services import dashboards_invalidate
-from hub.models import Role
 from livestreams.models import Attendance, LiveSession, PartyClass, SalesResult, SalesSession
-from partyorgs.models import AllianceMembership, IncubatorTenant, Industry
+from partyorgs.models import AllianceMembership, IncubatorTenant, Industry, Role
 from tests import factories as f
 
 PERIOD = {"date_from": "2024-01-01", "date_to": "2024-06-30"}

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import factory
 from django.utils import timezone
 
-from hub.models import Role, User
+from hub.models import User
 from livestreams.models import (
     Comment,
     LiveSession,
@@ -29,6 +29,7 @@ from partyorgs.models import (
     PartyMember,
     PartyOrganization,
     Region,
+    Role,
     Venue,
 )
 from partyorgs.validators import make_credit_code

@@ -6,9 +6,9 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from hub.models import Invitation, Notification, Role, User
-from hub.services import invitation_create
-from partyorgs.models import IncubatorTenant, PartyOrganization
+from hub.models import Notification, User
+from partyorgs.models import IncubatorTenant, Invitation, PartyOrganization, Role
+from partyorgs.services import invitation_create
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -153,10 +153,10 @@ def test_the_admin_refuses_a_tenant_that_left_before_it_moved_in(admin_client, w
 
 
 def test_invitations_are_withdrawn_in_the_admin_not_created_there(admin_client, filled):
-    assert admin_client.get(reverse("admin:hub_invitation_add")).status_code == 403
+    assert admin_client.get(reverse("admin:partyorgs_invitation_add")).status_code == 403
     inv = Invitation.objects.get()
     admin_client.post(
-        reverse("admin:hub_invitation_changelist"), {"action": "withdraw", "_selected_action": [inv.pk]}
+        reverse("admin:partyorgs_invitation_changelist"), {"action": "withdraw", "_selected_action": [inv.pk]}
     )
     inv.refresh_from_db()
     assert inv.status == "withdrawn"
@@ -164,13 +164,13 @@ def test_invitations_are_withdrawn_in_the_admin_not_created_there(admin_client, 
 
 def test_roles_are_granted_in_the_admin(admin_client, world, outsider):
     resp = admin_client.post(
-        reverse("admin:hub_role_add"),
+        reverse("admin:partyorgs_role_add"),
         {"user": outsider.pk, "kind": "official", "region": world.district_a.pk},
     )
     assert resp.status_code == 302
     assert Role.objects.filter(user=outsider, kind="official").exists()
     resp = admin_client.post(
-        reverse("admin:hub_role_add"),
+        reverse("admin:partyorgs_role_add"),
         {"user": outsider.pk, "kind": "official", "organization": world.root_a.pk},
     )
     assert resp.status_code == 200  # the role's scope must match its kind

@@ -7,9 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from hub.models import Notification, Role
+from hub.models import Notification
 from livestreams.models import LiveSession, Reminder
 from livestreams.services.reminders import reminders_arm, reminders_send_due
+from partyorgs.models import Role
 from tests import factories as f
 from tests.classes_helpers import class_session, members_of, schedule
 

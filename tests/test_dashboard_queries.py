@@ -20,8 +20,8 @@ from hub.dashboards.services import (
     dashboards_refresh,
     section_key,
 )
-from hub.permissions import get_scope
 from livestreams.models import LiveSession, SalesSession
+from partyorgs.permissions import get_scope
 from tests import factories as f
 from tests.dashboard_fixtures import (
     PERIOD,

@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from hub.models import Invitation, Role, User
-from hub.services import invitation_accept, invitation_create
-from partyorgs.models import PartyMember
+from hub.models import User
+from partyorgs.models import Invitation, PartyMember, Role
+from partyorgs.services import invitation_accept, invitation_create
 
 pytestmark = pytest.mark.django_db
 R = Invitation.RoleKind

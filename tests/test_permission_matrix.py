@@ -56,8 +56,8 @@ NOT_PAGES = {
     "sales:reject",
     "sales:cancel",
     "sales:book",
-    "hub:invitation_revoke",
-    "hub:notifications_read",
+    "partyorgs:invitation_revoke",
+    "partyorgs:notifications_read",
     "media:stream_key_rotate",
     "media:lecture_remove",
     "media:lecture_stop",
@@ -67,7 +67,7 @@ NOT_PAGES = {
     "media:on_record_done",
     "classes:ical",
     "classes:calendar_feed",
-    "hub:invitation_open",
+    "partyorgs:invitation_open",
 }
 
 

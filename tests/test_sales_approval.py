@@ -9,11 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from hub.models import Notification, Role
+from hub.models import Notification
 from hub.services import user_group
 from livestreams.models import LiveSession, SalesSession, StudioBooking
 from livestreams.selectors.sales import public_schedule
 from livestreams.services.sales import sales_session_approve, sales_session_reject
+from partyorgs.models import Role
 from tests import factories as f
 from tests.sales_helpers import local, register
 

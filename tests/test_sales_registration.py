@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from hub.models import Notification, Role
+from hub.models import Notification
 from livestreams.models import LiveSession, Product, SalesSession, StudioBooking
 from livestreams.services.sales import ProductData, sales_session_register
+from partyorgs.models import Role
 from tests import factories as f
 from tests.sales_helpers import local, register
 

@@ -6,8 +6,8 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from hub.models import Role, User
-from partyorgs.models import Enterprise, Incubator, IncubatorTenant, PartyMember, PartyOrganization
+from hub.models import User
+from partyorgs.models import Enterprise, Incubator, IncubatorTenant, PartyMember, PartyOrganization, Role
 from partyorgs.validators import validate_credit_code
 
 pytestmark = pytest.mark.django_db(transaction=True)

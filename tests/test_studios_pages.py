@@ -44,7 +44,7 @@ def test_the_calendar_shows_bookings_and_free_stretches(
 
 
 def test_other_enterprises_bookings_show_as_booked_without_details(world, organizer, merchant, studio):
-    from hub.models import Role
+    from partyorgs.models import Role
     from tests import factories as f
 
     neighbour = f.UserFactory(email="neighbour@example.com")

@@ -6,8 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from hub.models import Invitation
-from partyorgs.models import IncubatorTenant, PartyMember
+from partyorgs.models import IncubatorTenant, Invitation, PartyMember
 from partyorgs.validators import credit_code_check_char, make_credit_code, validate_credit_code
 from tests import factories as f
 

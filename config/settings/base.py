@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hub.context_processors.hub",
+                "partyorgs.context_processors.scope",
             ],
         },
     },
@@ -151,9 +152,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "hub:home"
-ACCOUNT_ADAPTER = "hub.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "hub.forms.InvitationSignupForm"}
+LOGIN_REDIRECT_URL = "dashboards:home"
+ACCOUNT_ADAPTER = "partyorgs.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "partyorgs.forms.InvitationSignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

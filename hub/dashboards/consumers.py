@@ -6,7 +6,7 @@ with their viewer counts, then forwards the events of the "live-now" group (live
 - {"type": "session_status", "session": {...}} when a session starts, ends or is cancelled;
 - {"type": "viewers", "session_id": .., "count": ..} when a room's audience changes.
 
-Only sessions the user may see pass (livestreams.permissions.visible_q). With ?dashboard=1 the socket
+Only sessions the user may see pass (hub.dashboards.selectors.live_now_visible). With ?dashboard=1 the socket
 follows a dashboard: officials and hub staff only, and only sessions inside the dashboard's filters
 (region, building, organization; same query parameters as the page), so an official's wall screen shows
 their own region and nothing else.
@@ -18,13 +18,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import QueryDict
 
-from hub.permissions import get_scope
-from livestreams.models import LiveSession
-from livestreams.permissions import visible_q
-from livestreams.realtime import LIVE_NOW_GROUP, viewer_count
+from livestreams.realtime import LIVE_NOW_GROUP
+from partyorgs.permissions import get_scope
 
 from .filters import DashboardFilter, DashboardFilterForm
-from .selectors import live_now, live_row, session_q
+from .selectors import live_now, live_now_may_see, live_now_row
 
 # Visibility answers remembered per connection; a busy district has far fewer sessions than this.
 MEMO_LIMIT = 5000
@@ -74,44 +72,27 @@ class LiveNowConsumer(AsyncJsonWebsocketConsumer):
             return
         if event.get("type") == "session_status":
             # Asked again on every status change: a change of status can change who may see it.
-            row = await database_sync_to_async(self._visible_row)(session_id)
+            row = await database_sync_to_async(live_now_row)(
+                self.filter, user=self.user, session_id=session_id
+            )
             self._remember(session_id, row is not None)
             if row is not None:
                 await self.send_json({"type": "session_status", "session": row})
         elif event.get("type") == "viewers":
             allowed = self.memo.get(session_id)
             if allowed is None:
-                allowed = await database_sync_to_async(self._may_see)(session_id)
+                allowed = await database_sync_to_async(live_now_may_see)(
+                    self.filter, user=self.user, session_id=session_id
+                )
                 self._remember(session_id, allowed)
             if allowed:
                 await self.send_json(
                     {"type": "viewers", "session_id": session_id, "count": int(event.get("count") or 0)}
                 )
 
-    # --- helpers (run in a thread) ----------------------------------------------------------------
+    # --- helpers ----------------------------------------------------------------------------------
 
     def _remember(self, session_id: int, allowed: bool) -> None:
         if len(self.memo) >= MEMO_LIMIT:
             self.memo.clear()
         self.memo[session_id] = allowed
-
-    def _visible(self):
-        qs = LiveSession.objects.filter(visible_q(self.user))
-        if self.filter is not None:
-            qs = qs.filter(session_q(self.filter))
-        return qs
-
-    def _may_see(self, session_id: int) -> bool:
-        return self._visible().filter(pk=session_id).exists()
-
-    def _visible_row(self, session_id: int) -> dict | None:
-        session = (
-            self._visible()
-            .filter(pk=session_id)
-            .select_related("host_organization", "host_enterprise")
-            .first()
-        )
-        if session is None:
-            return None
-        viewers = viewer_count(session.id) if session.status == LiveSession.Status.LIVE else 0
-        return live_row(session, viewers)

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from hub.permissions import Scope
 from partyorgs.models import Building, PartyOrganization, Region
+from partyorgs.permissions import Scope
 
 MAX_SPAN_DAYS = 3 * 366
 EARLIEST = date(2000, 1, 1)

@@ -53,7 +53,7 @@ from livestreams.models import (
     SessionAudience,
 )
 from livestreams.permissions import visible_q
-from livestreams.realtime import viewer_counts
+from livestreams.realtime import viewer_count, viewer_counts
 from partyorgs.models import (
     AllianceMembership,
     Enterprise,
@@ -61,6 +61,7 @@ from partyorgs.models import (
     Industry,
     PartyMember,
     PartyOrganization,
+    ancestor_paths,
 )
 
 from .filters import DashboardFilter, add_months, local_midnight
@@ -389,11 +390,6 @@ def attendance_by_branch(f: DashboardFilter) -> dict:
     return {"rows": rows, "overall_rate": _percent(attended, expected)}
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    step = PartyOrganization.steplen
-    return [path[:i] for i in range(step, len(path) + 1, step)]
-
-
 def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> dict:
     """Three grouped queries (the branches, the last Party class each hosted, the last one of each audience
     organization); which audience covers which branch is a walk up each branch's path."""
@@ -419,7 +415,7 @@ def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> 
         .annotate(last=Max("starts_at"))
         .values_list("host_organization_id", "last")
     )
-    paths = {p for b in branches for p in _ancestor_paths(b["path"])}
+    paths = {p for b in branches for p in ancestor_paths(b["path"])}
     direct, subtree = {}, {}
     audiences = (
         SessionAudience.objects.filter(session__in=lectures, organization__path__in=paths)
@@ -437,7 +433,7 @@ def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> 
         dates = [
             hosted.get(b["id"]),
             direct.get(b["id"]),
-            *(subtree.get(p) for p in _ancestor_paths(b["path"])),
+            *(subtree.get(p) for p in ancestor_paths(b["path"])),
         ]
         last = max((d for d in dates if d is not None), default=None)
         if last is not None and last >= quarter_from:
@@ -538,12 +534,36 @@ def _label(choices, value: str) -> str:
 # --- Live now -------------------------------------------------------------------------------------
 
 
+def live_now_visible(f: DashboardFilter | None, *, user):
+    """Sessions of any status that the user may see, inside the dashboard's filter when one is given."""
+    qs = LiveSession.objects.filter(visible_q(user))
+    if f is not None:
+        qs = qs.filter(session_q(f))
+    return qs
+
+
+def live_now_may_see(f: DashboardFilter | None, *, user, session_id: int) -> bool:
+    return live_now_visible(f, user=user).filter(pk=session_id).exists()
+
+
+def live_now_row(f: DashboardFilter | None, *, user, session_id: int) -> dict | None:
+    """The live-now row of one session the user may see (viewers counted while it is live), else None."""
+    session = (
+        live_now_visible(f, user=user)
+        .filter(pk=session_id)
+        .select_related("host_organization", "host_enterprise")
+        .first()
+    )
+    if session is None:
+        return None
+    viewers = viewer_count(session.id) if session.status == S.LIVE else 0
+    return live_row(session, viewers)
+
+
 def live_now(f: DashboardFilter | None, *, user, limit: int = LIVE_NOW_LIMIT) -> dict:
     """Sessions live at this moment that the user may see (inside the filter when one is given), with the
     current viewer counts from Redis. Never cached: it is the part of the page that moves."""
-    qs = LiveSession.objects.filter(visible_q(user), status=S.LIVE)
-    if f is not None:
-        qs = qs.filter(session_q(f))
+    qs = live_now_visible(f, user=user).filter(status=S.LIVE)
     sessions = list(
         qs.select_related("host_organization", "host_enterprise").order_by("went_live_at", "id")[:limit]
     )

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from hub.models import Role, User
-from hub.permissions import get_scope
+from hub.models import User
 from livestreams.models import Attendance, LiveSession, PresenceInterval
+from partyorgs.models import Role
+from partyorgs.permissions import get_scope
 
 from .filters import DashboardFilter, default_filter, scope_region_ids
 from .models import BranchAttendanceTally, SessionTally

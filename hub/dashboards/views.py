@@ -1,4 +1,5 @@
-"""Dashboards for officials and hub staff: the page, the wall screen, one JSON endpoint per chart, .xlsx.
+"""The home page (for everyone) and the dashboards for officials and hub staff: the page, the wall screen,
+one JSON endpoint per chart, .xlsx.
 
 Every view parses the filters with DashboardFilterForm (scoped to the viewer), so bad or out-of-scope
 input is a message with status 400 and no figures, never a 500 and never another district's data.
@@ -16,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from hub.permissions import get_scope, role_required
 from livestreams.models import LiveSession
+from livestreams.selectors import sessions_live_now, sessions_upcoming
 from partyorgs.models import Region
+from partyorgs.permissions import get_scope, role_required
 
 from .exports import table, workbook
 from .filters import DashboardFilterForm
@@ -36,6 +38,17 @@ CHARTS = [
     ("sales-by-platform", "pie"),
 ]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def home(request):
+    return render(
+        request,
+        "hub/dashboards/home.html",
+        {
+            "live_now": sessions_live_now(user=request.user),
+            "upcoming": sessions_upcoming(user=request.user),
+        },
+    )
 
 
 def _form(request) -> DashboardFilterForm:

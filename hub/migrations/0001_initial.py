@@ -3,8 +3,14 @@
 import django.db.models.deletion
 import django.utils.timezone
 import hub.models
+import secrets
 from django.conf import settings
 from django.db import migrations, models
+
+
+def _invitation_token():
+    # Was hub.models._invitation_token; Invitation moved to partyorgs (partyorgs/migrations/0002_h8_roles_invitations.py).
+    return secrets.token_urlsafe(24)
 
 
 class Migration(migrations.Migration):
@@ -75,7 +81,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('email', models.EmailField(max_length=254, verbose_name='email address')),
-                ('token', models.CharField(default=hub.models._invitation_token, editable=False, max_length=64, unique=True)),
+                ('token', models.CharField(default=_invitation_token, editable=False, max_length=64, unique=True)),
                 ('role_kind', models.CharField(choices=[('official', 'Official'), ('organizer', 'Organizer'), ('merchant', 'Merchant'), ('member', 'Party member')], max_length=20, verbose_name='role')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('expires_at', models.DateTimeField(verbose_name='expires')),

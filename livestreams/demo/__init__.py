@@ -1,2 +1,2 @@
 """Demo data of the live-session areas, one module per area, each with a seed(ctx) function listed in
-hub/management/commands/seed_demo.py."""
+hub/dashboards/management/commands/seed_demo.py."""

@@ -12,11 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.permissions import get_scope
 from livestreams.models import ClassSeries, LiveSession, PartyClass
 from livestreams.selectors.classes import class_conflicts
 from livestreams.services.classes import ClassDetails, Recurrence, cover_image_process, expand_recurrence
 from partyorgs.models import Alliance, Expert, PartyMember, PartyOrganization, Venue
+from partyorgs.permissions import get_scope
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 OFFSET_CHOICES = [

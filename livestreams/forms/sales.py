@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import User
-from hub.permissions import get_scope
 from livestreams.models import Campaign, SalesResult, SalesSession
 from livestreams.selectors.sales import enterprises_of_merchant, enterprises_with_history, host_candidates
 from livestreams.selectors.studios import buildings_managed, studios_bookable
 from livestreams.services.sales_import import MAX_BYTES
 from partyorgs.models import PartyOrganization
+from partyorgs.permissions import get_scope
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -5,7 +5,7 @@ from django.contrib.postgres.operations import BtreeGistExtension
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import livestreams.models.sales
+import livestreams.models.studios
 from django.conf import settings
 from django.db import migrations, models
 
@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='studiobooking',
-            constraint=livestreams.models.sales.PostgresOnlyExclusionConstraint(condition=models.Q(('state__in', ['held', 'confirmed'])), expressions=[(livestreams.models.sales.TsTzRange('starts_at', 'blocked_until', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('studio', '=')], name='studio_booking_no_overlap'),
+            constraint=livestreams.models.studios.PostgresOnlyExclusionConstraint(condition=models.Q(('state__in', ['held', 'confirmed'])), expressions=[(livestreams.models.studios.TsTzRange('starts_at', 'blocked_until', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('studio', '=')], name='studio_booking_no_overlap'),
         ),
         migrations.AddField(
             model_name='promotionsession',

@@ -2,6 +2,8 @@
 
 from .classes import *  # noqa: F403
 from .media import *  # noqa: F403
+from .reminders import *  # noqa: F403
 from .room import *  # noqa: F403
 from .sales import *  # noqa: F403
 from .sessions import *  # noqa: F403
+from .studios import *  # noqa: F403

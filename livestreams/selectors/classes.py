@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from hub.models import Role, User
-from hub.permissions import get_scope
+from hub.models import User
 from livestreams.models import Attendance, LiveSession, PartyClass, SessionAudience
 from livestreams.permissions import visible_q
-from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization
+from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization, Role
+from partyorgs.permissions import get_scope
 
 S = LiveSession.Status
 CK = PartyClass.ClassKind

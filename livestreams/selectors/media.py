@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hub.permissions import get_scope
 from livestreams.models import Lecture, LiveSession, Recording, StreamPublish
 from livestreams.permissions import managed_q
+from partyorgs.permissions import get_scope
 
 STREAM_NAME = re.compile(r"^session-([0-9]{1,12})$")
 S = LiveSession.Status

@@ -20,8 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from hub.models import Role, User
-from hub.permissions import Scope, get_scope
+from hub.models import User
 from livestreams.models import (
     Campaign,
     LiveSession,
@@ -30,7 +29,8 @@ from livestreams.models import (
     SalesSession,
     StudioBooking,
 )
-from partyorgs.models import Enterprise, PartyOrganization
+from partyorgs.models import Enterprise, Role, ancestor_paths
+from partyorgs.permissions import Scope, get_scope
 
 A = SalesSession.Approval
 S = LiveSession.Status
@@ -180,8 +180,7 @@ def reviewers_of(ss: SalesSession) -> list[User]:
     """Organizers at or above the building's Party organization; hub staff when the building has none."""
     org = ss.building.party_organization if ss.building_id else None
     if org is not None:
-        step = PartyOrganization.steplen
-        paths = [org.path[:i] for i in range(step, len(org.path) + 1, step)]
+        paths = ancestor_paths(org.path)
         users = list(
             User.objects.filter(
                 roles__kind=Role.Kind.ORGANIZER, roles__organization__path__in=paths, is_active=True

@@ -9,9 +9,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from hub.permissions import Scope, get_scope
 from livestreams.models import Studio, StudioBooking
 from partyorgs.models import Building, Enterprise, IncubatorTenant
+from partyorgs.permissions import Scope, get_scope
 
 SLOT_STEP = timedelta(minutes=5)
 

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from hub.permissions import get_scope
 from hub.services import notification_send
 from livestreams.models import (
     ClassSeries,
@@ -36,6 +35,7 @@ from livestreams.models import (
 from livestreams.selectors.classes import audience_users
 from livestreams.services.sessions import session_cancel
 from partyorgs.models import Alliance, Expert, PartyMember, PartyOrganization, Venue
+from partyorgs.permissions import get_scope
 
 S = LiveSession.Status
 MAX_OCCURRENCES = 60
@@ -445,8 +445,9 @@ def branches_behind_notify(*, today: date | None = None) -> int:
     """In the last month of a quarter, tell each organizer which of their branches have held no Party class
     yet (三会一课). Once per organizer and quarter: the organizer's role row is locked while we look for the
     notice already sent, so two runs at once send one. Returns how many organizers were told."""
-    from hub.models import Notification, Role
+    from hub.models import Notification
     from livestreams.selectors.classes import branches_behind, current_quarter
+    from partyorgs.models import Role
 
     today = today or timezone.localdate()
     if today.month % 3 != 0:

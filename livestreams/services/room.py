@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from hub.permissions import get_scope
 from hub.redis import get_redis, key
 from livestreams import realtime as rt
 from livestreams.models import BannedWord, Comment, LiveSession, ModerationAction, Mute, PresenceInterval
 from livestreams.permissions import audience_q, can_manage, managed_q
 from livestreams.selectors.room import comment_payload, public_name
+from partyorgs.permissions import get_scope
 
 S = LiveSession.Status
 

@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hub.permissions import get_scope
 from hub.services import notification_send
 from livestreams.models import (
     Campaign,
@@ -48,6 +47,7 @@ from livestreams.services.sessions import session_cancel
 from livestreams.services.studios import studio_book, studio_booking_cancel, studio_booking_confirm
 from livestreams.services.studios import studio_booking_release as _release
 from partyorgs.models import Building, Enterprise, IncubatorTenant, PartyOrganization
+from partyorgs.permissions import get_scope
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from hub.permissions import get_scope
 from livestreams.models import SalesSession
 from livestreams.selectors.sales import result_reportable
+from partyorgs.permissions import get_scope
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024

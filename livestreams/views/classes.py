@@ -24,7 +24,6 @@ from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from hub.permissions import get_scope, role_required
 from livestreams.forms.classes import (
     CalendarForm,
     CancelForm,
@@ -59,6 +58,7 @@ from livestreams.services.classes import (
     party_class_set_replay,
     party_class_update,
 )
+from partyorgs.permissions import get_scope, role_required
 
 S = LiveSession.Status
 

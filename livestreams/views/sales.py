@@ -18,7 +18,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hub.permissions import get_scope, role_required
 from livestreams.forms.sales import (
     BookStudioForm,
     CampaignForm,
@@ -62,6 +61,7 @@ from livestreams.services.sales import (
 )
 from livestreams.services.sales_import import TEMPLATE_HEADER, parse_results
 from livestreams.services.studios import StudioConflict
+from partyorgs.permissions import get_scope, role_required
 
 A = SalesSession.Approval
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from hub.permissions import get_scope, role_required
 from livestreams.forms.sales import DT_FORMAT
 from livestreams.forms.studios import StudioForm, WeekForm
 from livestreams.selectors.studios import (
@@ -25,6 +24,7 @@ from livestreams.selectors.studios import (
     week_start,
 )
 from livestreams.services.studios import earliest_held_start, studio_create, studio_update
+from partyorgs.permissions import get_scope, role_required
 
 DEFAULT_SLOT = timedelta(hours=2)
 

@@ -1,7 +1,7 @@
 """Pages of the hub app: home, the account page, invitations, /healthz."""
 
-from hub.models import Invitation
-from hub.services import invitation_create
+from partyorgs.models import Invitation
+from partyorgs.services import invitation_create
 
 EVERYONE = ["organizer", "merchant", "official", "member", "outsider", "staff", "anonymous"]
 

@@ -1,13 +1,14 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
+from partyorgs.selectors import invitation_get_usable
+from partyorgs.services import invitation_accept
+
 INVITATION_SESSION_KEY = "hub_invitation_token"
 
 
 def invited_email(request) -> str | None:
     """The address of the usable invitation whose link this browser opened, if any."""
-    from hub.selectors import invitation_get_usable
-
     token = request.session.get(INVITATION_SESSION_KEY)
     invitation = invitation_get_usable(token=token) if token else None
     return invitation.email if invitation else None
@@ -23,8 +24,6 @@ class AccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit=commit)
         token = request.session.get(INVITATION_SESSION_KEY)
         if commit and token:
-            from hub.services import invitation_accept
-
             invitation_accept(token=token, user=user)
             request.session.pop(INVITATION_SESSION_KEY, None)
         return user

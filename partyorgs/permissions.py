@@ -16,7 +16,7 @@ from functools import wraps
 from django.db.models import Q
 from django.http import Http404
 
-from hub.models import Role
+from partyorgs.models import Enterprise, PartyMember, Region, Role, ancestor_paths
 
 # A condition every row meets. Not Q(): Django drops an empty Q from an OR, so `x | Q()` would mean `x`.
 EVERYTHING = Q(pk__isnull=False)
@@ -73,12 +73,8 @@ class Scope:
         if self.region_ids:
             q |= Q(**{f"{prefix}region_id__in": self.region_ids})
         if self.branch_path:
-            # The branch and its ancestors: every prefix of its path at treebeard's step length.
-            from partyorgs.models import PartyOrganization
-
-            step = PartyOrganization.steplen
-            ancestors = [self.branch_path[:i] for i in range(step, len(self.branch_path) + 1, step)]
-            q |= Q(**{f"{prefix}path__in": ancestors})
+            # The branch and its ancestors.
+            q |= Q(**{f"{prefix}path__in": ancestor_paths(self.branch_path)})
         if self.enterprise_org_ids:
             q |= Q(**{f"{prefix}pk__in": self.enterprise_org_ids})
         return q
@@ -105,8 +101,6 @@ def get_scope(user) -> Scope:
     cached = getattr(user, "_hub_scope", None)
     if cached is not None:
         return cached
-    from partyorgs.models import Enterprise, PartyMember, Region
-
     roles = list(
         Role.objects.filter(user=user)
         .select_related("organization")
