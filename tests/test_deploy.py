@@ -205,6 +205,7 @@ def test_deploycheck_passes_a_coherent_configuration_and_names_every_incoherence
         "HUB_TRUSTED_PROXY_COUNT": "0",
         "HUB_MEDIA_CALLBACK_URL": "https://hub.example.cn",
         "REDIS_URL": "redis://127.0.0.1:1/0",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:2/0",
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         "HUB_VAR_DIR": str(tmp_path / "empty"),
     }
@@ -218,6 +219,7 @@ def test_deploycheck_passes_a_coherent_configuration_and_names_every_incoherence
         "HUB_TRUSTED_PROXY_COUNT=0",
         "HUB_MEDIA_CALLBACK_URL",
         "Redis answers at REDIS_URL",
+        "the Celery broker answers",
         "the database answers",
         "collectstatic",
     ]:

@@ -135,10 +135,18 @@ def service_problems() -> list[tuple[str, str | None]]:
     try:
         from hub.redis import get_redis
 
-        get_redis().ping()
+        get_redis().ping()  # the channel layer, the cache and the rooms use this URL
         results.append(("Redis answers at REDIS_URL", None))
     except Exception as exc:  # noqa: BLE001
         results.append(("Redis answers at REDIS_URL", f"{type(exc).__name__}: {exc}"))
+    if settings.CELERY_BROKER_URL != settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=5).ping()
+            results.append(("the Celery broker answers at CELERY_BROKER_URL", None))
+        except Exception as exc:  # noqa: BLE001
+            results.append(("the Celery broker answers at CELERY_BROKER_URL", f"{type(exc).__name__}: {exc}"))
     static_root = settings.STATIC_ROOT
     results.append(
         (
