@@ -29,7 +29,7 @@ from websockets.sync.client import connect as ws_connect
 from hub.models import Notification
 from hub.services import notification_send
 from livestreams import realtime as rt
-from livestreams.models import LiveSession
+from livestreams.models import CalendarFeed, LiveSession
 from livestreams.services.sessions import session_start
 from tests import factories as f
 from tests.room_helpers import clean_room_redis, session_cookie
@@ -324,6 +324,17 @@ def test_the_proxy_serves_static_files_and_keeps_private_doors_shut(proxy):
     # From the media server's address the request reaches the hub, which checks the secret itself.
     status, _, body = get(proxy.port, "/mediaserver/on_publish")
     assert status != 404 and "nginx" not in body
+
+
+def test_the_hub_sees_the_scheme_and_host_the_proxy_saw(proxy, member):
+    """Absolute links are built from what nginx received; a client's own X-Forwarded-Proto is not believed."""
+    feed = CalendarFeed.objects.create(user=member)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session_cookie(member)}"
+    status, _, page = get(
+        proxy.port, "/classes/calendar/", headers={"Cookie": cookie, "X-Forwarded-Proto": "https"}
+    )
+    assert status == 200
+    assert f'value="http://127.0.0.1:{proxy.port}/classes/ical/{feed.token}.ics"' in page
 
 
 def _login(port: int, source: str, email: str, password: str, *, forged_for: str = "") -> str:
