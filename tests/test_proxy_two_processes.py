@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import signal
 import subprocess
@@ -30,8 +31,10 @@ from hub.models import Notification
 from hub.services import notification_send
 from livestreams import realtime as rt
 from livestreams.models import CalendarFeed, LiveSession
+from livestreams.playback import hls_playlist_url, replay_file_url, stream_name
 from livestreams.services.sessions import session_start
 from tests import factories as f
+from tests.media_support import apply_to_settings, media_env, start_media_server
 from tests.room_helpers import clean_room_redis, session_cookie
 from tests.support import ROOT, Server, _log_path, free_port, stop_process, subprocess_env, wait_until
 
@@ -101,24 +104,21 @@ class Proxy:
             d.stop()
 
 
-@pytest.fixture
-def proxy(transactional_db, tmp_path):
-    """nginx (deploy/nginx/hub.conf.template through `manage.py proxyconf`) in front of two daphne processes."""
-    clean_room_redis()
-    cache.clear()
-    daphnes = [start_hub_process(), start_hub_process()]
+def start_proxy(prefix: Path, processes: int = 2) -> Proxy:
+    """nginx (deploy/nginx/hub.conf.template through `manage.py proxyconf`) in front of daphne processes."""
+    daphnes = [start_hub_process() for _ in range(processes)]
     port = free_port()
-    prefix = tmp_path / "proxy"
     prefix.mkdir()
-    call_command(
-        "proxyconf",
-        daphne=",".join(f"127.0.0.1:{d.port}" for d in daphnes),
-        no_tls=True,
-        listen=f"127.0.0.1:{port}",
-        standalone=str(prefix),
-        static_root=str(ROOT / "static"),
-        stdout=open("/dev/null", "w"),  # noqa: SIM115 (closed with the test process)
-    )
+    with open(os.devnull, "w") as quiet:
+        call_command(
+            "proxyconf",
+            daphne=",".join(f"127.0.0.1:{d.port}" for d in daphnes),
+            no_tls=True,
+            listen=f"127.0.0.1:{port}",
+            standalone=str(prefix),
+            static_root=str(ROOT / "static"),
+            stdout=quiet,
+        )
     log = _log_path("nginx-proxy")
     proc = subprocess.Popen(
         ["nginx", "-p", str(prefix), "-c", str(prefix / "conf" / "nginx.conf"), "-g", "daemon off;"],
@@ -130,10 +130,21 @@ def proxy(transactional_db, tmp_path):
     try:
         wait_until(lambda: _answers(port) or proc.poll() is not None, timeout=20, message="nginx to answer")
         assert proc.poll() is None, log.read_text()[-3000:]
-        yield stack
-    finally:
+    except BaseException:
         stack.stop()
-        cache.clear()
+        raise
+    return stack
+
+
+@pytest.fixture
+def proxy(transactional_db, tmp_path):
+    """nginx in front of two daphne processes, as deploy/ sets them up (minus TLS)."""
+    clean_room_redis()
+    cache.clear()
+    stack = start_proxy(tmp_path / "proxy")
+    yield stack
+    stack.stop()
+    cache.clear()
 
 
 class Socket:
@@ -324,6 +335,42 @@ def test_the_proxy_serves_static_files_and_keeps_private_doors_shut(proxy):
     # From the media server's address the request reaches the hub, which checks the secret itself.
     status, _, body = get(proxy.port, "/mediaserver/on_publish")
     assert status != 404 and "nginx" not in body
+
+
+def test_hls_and_replays_pass_through_the_proxy_to_the_media_server_which_checks_the_links(
+    transactional_db, tmp_path, settings, world
+):
+    env = media_env(tmp_path / "ms")
+    apply_to_settings(settings, env)
+    # In production browsers fetch both from the hub's own origin (deploy/nginx passes them on).
+    settings.HUB_HLS_BASE_URL = "/hls/"
+    settings.HUB_MEDIA_REPLAY_BASE_URL = "/replays/"
+    media = start_media_server(env, "http://127.0.0.1:9")  # no pushes here: the callbacks are not called
+    try:
+        stack = start_proxy(tmp_path / "proxy", processes=1)
+        try:
+            session = f.LiveSessionFactory(host_organization=world.root_a, status=LiveSession.Status.LIVE)
+            name = stream_name(session)
+            (settings.HUB_MEDIA_HLS_DIR / name).mkdir(parents=True)
+            (settings.HUB_MEDIA_HLS_DIR / name / "index.m3u8").write_text("#EXTM3U\n")
+            (settings.HUB_MEDIA_REPLAY_DIR / f"{name}.mp4").write_bytes(b"\0" * 4096)
+
+            playlist = hls_playlist_url(session)
+            status, _, body = get(stack.port, playlist)
+            assert (status, body) == (200, "#EXTM3U\n")
+            token = playlist.split("/")[2]
+            forged = playlist.replace(token, ("A" if token[0] != "A" else "B") + token[1:])
+            assert get(stack.port, forged)[0] == 403
+
+            replay = urllib.parse.urlsplit(replay_file_url(session, 1))
+            replay_path = f"{replay.path}?{replay.query}"
+            status, headers, _ = get(stack.port, replay_path, headers={"Range": "bytes=0-99"})
+            assert status == 206 and headers["Content-Length"] == "100"
+            assert get(stack.port, replay_path.replace(token, forged.split("/")[2]))[0] == 403
+        finally:
+            stack.stop()
+    finally:
+        media.stop()
 
 
 def test_the_hub_sees_the_scheme_and_host_the_proxy_saw(proxy, member):
