@@ -88,6 +88,7 @@ def start_nginx(daphne_ports: list[int], logs: Path) -> tuple[int, subprocess.Po
             no_tls=True,
             listen=f"127.0.0.1:{port}",
             standalone=str(prefix),
+            callbacks_listen="",
             stdout=quiet,
         )
     log = logs / f"nginx-{port}.log"

@@ -128,6 +128,7 @@ def test_the_tls_site_is_valid_for_nginx(tmp_path):
         daphne="127.0.0.1:8101,127.0.0.1:8102,127.0.0.1:8103",
         tls_cert=str(cert),
         tls_key=str(key),
+        callbacks_listen="127.0.0.1:8100",
         standalone=str(prefix),
         stdout=open(os.devnull, "w"),  # noqa: SIM115
     )
@@ -155,6 +156,7 @@ def test_the_tls_site_is_valid_for_nginx(tmp_path):
     for address in settings.HUB_MEDIA_CALLBACK_ADDRESSES:
         assert f"allow {address}" in conf
     assert f"client_max_body_size {settings.HUB_MEDIA_LECTURE_MAX_MB}m;" in conf
+    assert "listen 127.0.0.1:8100;" in conf  # the media server's callbacks, spread over the processes
 
 
 def test_proxyconf_refuses_bad_upstreams_and_a_site_without_tls_by_accident(tmp_path):
@@ -187,7 +189,7 @@ def test_deploycheck_passes_a_coherent_configuration_and_names_every_incoherence
         "DJANGO_EMAIL_HOST": "smtp.example.cn",
         "HUB_PUBLIC_URL": "https://hub.example.cn",
         "HUB_TRUSTED_PROXY_COUNT": "1",
-        "HUB_MEDIA_CALLBACK_URL": "http://127.0.0.1:8101",
+        "HUB_MEDIA_CALLBACK_URL": "http://127.0.0.1:8100",
         "HUB_MEDIA_RTMP_URL": "rtmp://live.example.cn:1935/live",
         "HUB_VAR_DIR": str(tmp_path),
         "DATABASE_URL": database_url,

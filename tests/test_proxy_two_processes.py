@@ -93,6 +93,7 @@ class Proxy:
     proc: subprocess.Popen
     log: Path
     daphnes: list[Server] = field(default_factory=list)
+    callbacks_port: int = 0
 
     @property
     def url(self) -> str:
@@ -107,7 +108,7 @@ class Proxy:
 def start_proxy(prefix: Path, processes: int = 2) -> Proxy:
     """nginx (deploy/nginx/hub.conf.template through `manage.py proxyconf`) in front of daphne processes."""
     daphnes = [start_hub_process() for _ in range(processes)]
-    port = free_port()
+    port, callbacks = free_port(), free_port()
     prefix.mkdir()
     with open(os.devnull, "w") as quiet:
         call_command(
@@ -117,6 +118,7 @@ def start_proxy(prefix: Path, processes: int = 2) -> Proxy:
             listen=f"127.0.0.1:{port}",
             standalone=str(prefix),
             static_root=str(ROOT / "static"),
+            callbacks_listen=f"127.0.0.1:{callbacks}",
             stdout=quiet,
         )
     log = _log_path("nginx-proxy")
@@ -126,7 +128,7 @@ def start_proxy(prefix: Path, processes: int = 2) -> Proxy:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    stack = Proxy(port=port, proc=proc, log=log, daphnes=daphnes)
+    stack = Proxy(port=port, proc=proc, log=log, daphnes=daphnes, callbacks_port=callbacks)
     try:
         wait_until(lambda: _answers(port) or proc.poll() is not None, timeout=20, message="nginx to answer")
         assert proc.poll() is None, log.read_text()[-3000:]
@@ -335,6 +337,12 @@ def test_the_proxy_serves_static_files_and_keeps_private_doors_shut(proxy):
     # From the media server's address the request reaches the hub, which checks the secret itself.
     status, _, body = get(proxy.port, "/mediaserver/on_publish")
     assert status != 404 and "nginx" not in body
+    # The internal listener for HUB_MEDIA_CALLBACK_URL: the callbacks and nothing else.
+    status, _, body = get(proxy.callbacks_port, "/mediaserver/on_publish")
+    assert status != 404 and "nginx" not in body
+    assert get(proxy.callbacks_port, "/mediaserver/on_publish", source="127.0.0.2")[0] == 403
+    assert get(proxy.callbacks_port, "/accounts/login/")[0] == 404
+    assert get(proxy.callbacks_port, "/healthz")[0] == 404
 
 
 def test_hls_and_replays_pass_through_the_proxy_to_the_media_server_which_checks_the_links(

@@ -9,7 +9,9 @@
 
 The server name comes from HUB_PUBLIC_URL, the media server from HUB_MEDIA_HTTP_ADDRESS/PORT, the callers of
 /mediaserver/ from HUB_MEDIA_CALLBACK_ADDRESSES, the folders from STATIC_ROOT and MEDIA_ROOT, the body sizes
-from DATA_UPLOAD_MAX_MEMORY_SIZE and HUB_MEDIA_LECTURE_MAX_MB.
+from DATA_UPLOAD_MAX_MEMORY_SIZE and HUB_MEDIA_LECTURE_MAX_MB. An internal listener (--callbacks-listen,
+127.0.0.1:8100 by default; HUB_MEDIA_CALLBACK_URL=http://127.0.0.1:8100) passes the media server's callbacks
+to whichever daphne process answers.
 """
 
 from __future__ import annotations
@@ -42,13 +44,21 @@ def _address(value: str) -> str:
 
 
 def site_context(
-    *, upstreams: list[str], tls_cert: str = "", tls_key: str = "", listen: str = "", static_root: str = ""
+    *,
+    upstreams: list[str],
+    tls_cert: str = "",
+    tls_key: str = "",
+    listen: str = "",
+    static_root: str = "",
+    callbacks_listen: str = "",
 ) -> dict:
     for upstream in upstreams:
         if not UPSTREAM.match(upstream):
             raise CommandError(f"--daphne: {upstream!r} is not host:port or unix:/path.")
     if not upstreams:
         raise CommandError("--daphne: name at least one daphne process.")
+    if callbacks_listen and not UPSTREAM.match(callbacks_listen):
+        raise CommandError(f"--callbacks-listen: {callbacks_listen!r} is not host:port.")
     media_host = settings.HUB_MEDIA_HTTP_ADDRESS
     media_host = f"[{media_host}]" if ":" in media_host else media_host
     if media_host in ("0.0.0.0", "[::]"):  # noqa: S104 (listening everywhere: reach it on loopback)
@@ -60,6 +70,7 @@ def site_context(
         "tls_cert": tls_cert,
         "tls_key": tls_key,
         "listen": listen,
+        "callbacks_listen": callbacks_listen,
         "media_http": f"{media_host}:{settings.HUB_MEDIA_HTTP_PORT}",
         "callback_addresses": [_address(a) for a in settings.HUB_MEDIA_CALLBACK_ADDRESSES],
         "static_root": str(Path(static_root or settings.STATIC_ROOT).resolve()),
@@ -106,6 +117,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--listen", default="80", help="with --no-tls: where to listen (port or addr:port)"
         )
+        parser.add_argument(
+            "--callbacks-listen",
+            default="127.0.0.1:8100",
+            help="internal listener for the media server's callbacks (HUB_MEDIA_CALLBACK_URL); empty: none",
+        )
         parser.add_argument("--static-root", default="", help="static files folder (default STATIC_ROOT)")
         parser.add_argument("--standalone", default="", help="write a whole nginx with this prefix folder")
         parser.add_argument(
@@ -121,6 +137,7 @@ class Command(BaseCommand):
             tls_key="" if opts["no_tls"] else opts["tls_key"],
             listen=opts["listen"],
             static_root=opts["static_root"],
+            callbacks_listen=opts["callbacks_listen"],
         )
         if opts["standalone"]:
             self.stdout.write(
