@@ -213,7 +213,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Security: production values by default, relaxed only for development.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- proxy --- How many reverse proxies stand between the clients and daphne (deploy/: nginx, so 1). Only
+# then are X-Forwarded-For and X-Forwarded-Proto believed, by daphne (`manage.py serve` adds
+# --proxy-headers: the client address of requests and websockets) and by allauth's failed-login limits,
+# which would otherwise count every user as the proxy's one address. nginx overwrites X-Forwarded-For with
+# the address it sees, so a client cannot choose its own; daphne must listen only where the proxy (and the
+# media server's callbacks) reach it. A CDN in front of nginx is nginx's business (set_real_ip_from).
+HUB_TRUSTED_PROXY_COUNT = env_int("HUB_TRUSTED_PROXY_COUNT", 0)
+if HUB_TRUSTED_PROXY_COUNT not in (0, 1):
+    raise ImproperlyConfigured(
+        "HUB_TRUSTED_PROXY_COUNT must be 0 (clients reach daphne directly) or 1 (behind the nginx of deploy/; "
+        "proxies in front of that nginx are declared to nginx with set_real_ip_from)."
+    )
+ALLAUTH_TRUSTED_PROXY_COUNT = HUB_TRUSTED_PROXY_COUNT
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HUB_TRUSTED_PROXY_COUNT else None
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
