@@ -210,3 +210,13 @@ def js_errors():
 
 def pytest_configure(config):
     os.environ.setdefault("HUB_TESTING", "1")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests about PostgreSQL itself (marker `postgresql`) are selected only when the suite runs on it."""
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
