@@ -8,6 +8,7 @@ PostgreSQL: the `postgresql` marker selects these tests only when the suite runs
 from __future__ import annotations
 
 import urllib.request
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -41,8 +42,12 @@ def test_two_hundred_sequential_requests_hold_a_bounded_number_of_connections(wo
         status=LiveSession.Status.SCHEDULED,
         visibility=LiveSession.Visibility.PUBLIC,
     )
-    url = settings.DATABASES["default"]
-    dsn = f"postgres://{url['USER']}:{url['PASSWORD']}@{url['HOST']}:{url['PORT']}/x?application_name={APP_NAME}"
+    db = settings.DATABASES["default"]
+    credentials = quote(db.get("USER") or "", safe="") + ":" + quote(db.get("PASSWORD") or "", safe="")
+    # The database name is replaced by the test database's (HUB_TEST_DB_NAME); the application name tells
+    # daphne's connections apart from this process's.
+    host = f"{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
+    dsn = f"postgres://{credentials}@{host}/x?application_name={APP_NAME}"
     # DJANGO_CONN_MAX_AGE=60 is what the README used to recommend for daphne: it must not matter any more.
     server = start_daphne(DATABASE_URL=dsn, DJANGO_CONN_MAX_AGE="60", HUB_DB_POOL_SIZE="4")
     try:
