@@ -11,12 +11,23 @@ APT_INSTALL = if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get install -y -q $(1) || { apt-get update -q && apt-get install -y -q $(1); }; \
 	else echo "[hub] please install $(1) (Debian/Ubuntu: sudo apt-get install $(1))"; exit 2; fi
 
-.PHONY: run test setup setup-test vendor messages browser-deps lint clean
+# Debian packages the two commands need beyond Python, as package=what-shows-it-is-there (a program on the
+# PATH or in /usr/sbin, or a file). The media server (nginx with the RTMP module, ffmpeg and ffprobe for
+# recorded lectures and replays) for both; the browser tests' chromium and CJK fonts for the tests.
+# (redis-server is installed by bin/hubctl.py when no Redis answers; gettext by `messages`; npm by `vendor`.)
+MEDIA_DEBS := nginx=nginx libnginx-mod-rtmp=/usr/lib/nginx/modules/ngx_rtmp_module.so ffmpeg=ffmpeg ffmpeg=ffprobe
+TEST_DEBS := $(MEDIA_DEBS) chromium=/usr/bin/chromium fonts-noto-cjk=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+# The packages of a list whose program or file is missing.
+MISSING_DEBS = $$(for entry in $(1); do pkg=$${entry%%=*}; probe=$${entry\#*=}; \
+	  case "$$probe" in /*) [ -e "$$probe" ];; *) command -v "$$probe" >/dev/null || [ -x "/usr/sbin/$$probe" ];; esac \
+	  || echo "$$pkg"; done | sort -u | xargs)
 
-run: setup vendor messages
+.PHONY: run test setup setup-test vendor messages test-deps media-deps lint clean
+
+run: setup vendor messages media-deps
 	$(VPY) bin/hubctl.py run
 
-test: setup-test vendor messages browser-deps
+test: setup-test vendor messages test-deps
 	$(VPY) bin/hubctl.py test $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
@@ -50,10 +61,17 @@ var/vendor/.stamp: package.json package-lock.json
 	   node_modules/htmx.org/dist/htmx.min.js var/vendor/
 	@touch $@
 
-# Browser tests drive Debian's chromium with the CJK fonts, so that Chinese renders.
-browser-deps:
-	@[ -x /usr/bin/chromium ] || { $(call APT_INSTALL,chromium); }
-	@[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || { $(call APT_INSTALL,fonts-noto-cjk); }
+# Everything the suite runs: the media server's packages, and Debian's chromium with the CJK fonts (so that
+# Chinese renders in the browser tests).
+test-deps:
+	@missing="$(call MISSING_DEBS,$(TEST_DEBS))"; [ -z "$$missing" ] || { $(call APT_INSTALL,$$missing); }
+
+# Video is optional for `make run`: as root the media server's packages are installed, otherwise one line says
+# what to install and the hub starts without video.
+media-deps:
+	@missing="$(call MISSING_DEBS,$(MEDIA_DEBS))"; [ -z "$$missing" ] || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then $(call APT_INSTALL,$$missing); \
+	else echo "[hub] video needs $$missing (Debian/Ubuntu: sudo apt-get install $$missing)"; fi
 
 messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null || { $(call APT_INSTALL,gettext); }

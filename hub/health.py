@@ -9,6 +9,14 @@ from django.db import connection
 
 def _check_database() -> dict:
     try:
+        pool = getattr(connection, "pool", None)
+        if pool is not None:
+            # PostgreSQL's connection pool waits for a connection up to its timeout; a health check must
+            # answer at once when the database is down.
+            pool.open()
+            with pool.connection(timeout=1) as conn:
+                conn.execute("SELECT 1")
+            return {"ok": True, "vendor": connection.vendor}
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()

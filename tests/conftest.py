@@ -209,3 +209,32 @@ def js_errors():
 
 def pytest_configure(config):
     os.environ.setdefault("HUB_TESTING", "1")
+
+
+# Modules whose tests exercise concurrency (sockets, presence, notifications, live-now, the lifecycle and
+# other Celery tasks, writers racing each other): marked `realtime`, which `make test` runs a second time on
+# SQLite when the suite runs on PostgreSQL (bin/hubctl.py). A module can also mark itself.
+REALTIME_MODULES = {
+    "test_room_socket",
+    "test_room_presence",
+    "test_room_notifications",
+    "test_dashboard_live_now",
+    "test_classes_lifecycle",
+    "test_classes_celery",
+    "test_studios_concurrency",
+    "test_sqlite_concurrency",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks the realtime modules; selects tests about PostgreSQL itself (marker `postgresql`) only when the
+    suite runs on it."""
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in REALTIME_MODULES:
+            item.add_marker(pytest.mark.realtime)
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]

@@ -73,3 +73,41 @@ def test_development_runs_with_defaults_and_the_console_email_backend():
         "zh-hans",
         "True",
     ]
+
+
+_SQLITE_PROBE = (
+    "from django.db import connection as c\n"
+    "cur = c.cursor()\n"
+    "cur.execute('PRAGMA journal_mode'); mode = cur.fetchone()[0]\n"
+    "cur.execute('PRAGMA busy_timeout'); timeout = cur.fetchone()[0]\n"
+    "print(c.vendor, mode, timeout, c.transaction_mode)"
+)
+
+
+def test_sqlite_waits_its_turn_however_it_is_named(tmp_path):
+    """WAL, a busy timeout and transactions that take the write lock when they begin: for the default file
+    and for a sqlite:// DATABASE_URL alike (the latter used to get none of them)."""
+    default = _manage(
+        "shell", "--no-imports", "-c", _SQLITE_PROBE, drop=("DATABASE_URL",), HUB_VAR_DIR=str(tmp_path)
+    )
+    named = _manage(
+        "shell", "--no-imports", "-c", _SQLITE_PROBE, DATABASE_URL=f"sqlite:///{tmp_path / 'named.sqlite3'}"
+    )
+    for result in (default, named):
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["sqlite", "wal", "20000", "IMMEDIATE"]
+
+
+def test_postgresql_connections_come_from_one_bounded_pool_whatever_conn_max_age_says():
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['OPTIONS']['pool']['max_size'])",
+        DATABASE_URL="postgres://hub@127.0.0.1:5432/hub",
+        DJANGO_CONN_MAX_AGE="60",
+        HUB_DB_POOL_SIZE="5",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "5"]

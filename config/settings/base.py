@@ -95,25 +95,36 @@ TEMPLATES = [
     },
 ]
 
-# Database: SQLite file under var/ unless DATABASE_URL names another one.
+# Database: SQLite file under var/ unless DATABASE_URL names another one. What each engine needs is set here,
+# whichever way it was named (a sqlite:// DATABASE_URL gets the same SQLite options as the default file).
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0))
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "hub.sqlite3",
-            # WAL and a busy timeout let daphne and the Celery processes share the file.
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "hub.sqlite3"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # daphne's HTTP threads and socket threads and the Celery processes share one file. WAL lets readers go on
+    # while one connection writes; every transaction begins IMMEDIATE, taking the write lock before its first
+    # read, so a writer that finds the lock taken waits its turn (up to the busy timeout) instead of failing at
+    # once: a transaction that read first and then asks for the lock gets "database is locked" without
+    # waiting (SQLite cannot let it wait: the holder may need to wait for it).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # One bounded pool of connections per process (psycopg_pool), shared by all its threads: ASGI runs every
+    # HTTP request in a new thread, so connections kept per thread (CONN_MAX_AGE) would grow with the traffic.
+    # A thread that finds the pool exhausted waits up to `timeout` seconds for a connection to come back.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not keep its own
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("HUB_DB_POOL_SIZE", 8),
+        "max_idle": 300,
+        "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

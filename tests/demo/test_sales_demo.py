@@ -1,4 +1,7 @@
-"""seed_demo's sales part: studios, the 新品首发周 campaign, a year of results up 30% since March."""
+"""seed_demo's sales part: studios, the 新品首发周 campaign, a year of results up 30% since March.
+
+The demo is seeded once for the tests of tests/demo/ (`seeded_demo`); each test sees it, and its own
+writes roll back."""
 
 import io
 from datetime import timedelta
@@ -20,13 +23,14 @@ from livestreams.models import (
 )
 from livestreams.selectors.sales import public_schedule, sales_monthly_history
 from partyorgs.models import Enterprise
+from tests.demo import DEMO_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo")]
 
 
 def seed():
     out = io.StringIO()
-    call_command("seed_demo", password="demo-pass-for-tests", stdout=out)
+    call_command("seed_demo", password=DEMO_PASSWORD, stdout=out)
     return out.getvalue()
 
 
@@ -45,9 +49,8 @@ def counts():
     }
 
 
-def test_the_demo_seeds_sales_and_a_second_run_creates_nothing():
-    first = seed()
-    assert "sales sessions" in first and "studios" in first
+def test_the_demo_seeds_sales_and_a_second_run_creates_nothing(seeded_demo):
+    assert "sales sessions" in seeded_demo and "studios" in seeded_demo
     before = counts()
     second = seed()
     assert "nothing new" in second
@@ -55,7 +58,6 @@ def test_the_demo_seeds_sales_and_a_second_run_creates_nothing():
 
 
 def test_the_demo_has_studios_in_both_buildings_and_the_campaign_with_the_leaders_session():
-    seed()
     buildings = set(Studio.objects.values_list("building__name", flat=True))
     assert buildings == {"二七丝路网红大厦", "中国鞋都电商创业园"}
     campaign = Campaign.objects.get(name=CAMPAIGN)
@@ -72,7 +74,6 @@ def test_the_demo_has_studios_in_both_buildings_and_the_campaign_with_the_leader
 
 
 def test_jiarun_ran_a_six_hour_session():
-    seed()
     ss = SalesSession.objects.get(session__title="佳润天成6小时直播带货专场")
     assert ss.session.duration == timedelta(hours=6)
     assert ss.enterprise.name == "晋江市佳润天成电子商务有限公司"
@@ -84,7 +85,6 @@ def test_jiarun_ran_a_six_hour_session():
 
 @pytest.mark.parametrize("enterprise", ["郑州丝路优选电子商务有限公司", "晋江市佳润天成电子商务有限公司"])
 def test_a_year_of_results_with_sales_at_least_30_percent_up_since_march(enterprise):
-    seed()
     e = Enterprise.objects.get(name=enterprise)
     history = sales_monthly_history(enterprise_ids=[e.pk], months=13)
     assert all(row.sessions > 0 for row in history[:-1])  # every month of the last year (this one is partial)
@@ -98,7 +98,6 @@ def test_a_year_of_results_with_sales_at_least_30_percent_up_since_march(enterpr
 def test_the_demo_merchant_sees_their_sessions_and_the_organizer_their_inbox(client):
     from hub.models import User
 
-    seed()
     client.force_login(User.objects.get(email="merchant@example.com"))
     assert "丝路优选冬季家乡好物专场" in client.get("/sales/").content.decode()
     client.force_login(User.objects.get(email="organizer@example.com"))

@@ -1,5 +1,7 @@
 """seed_demo's Party classes: a year of classes with attendance, one branch behind this quarter, recurring
-classes ahead; a second run creates nothing."""
+classes ahead; a second run creates nothing.
+
+The demo is seeded once for the tests of tests/demo/ (`seeded_demo`)."""
 
 import io
 
@@ -10,6 +12,7 @@ from django.utils import timezone
 from livestreams.models import Attendance, ClassSeries, LiveSession, PartyClass, PresenceInterval
 from livestreams.selectors.classes import branch_ledger, current_quarter
 from partyorgs.models import PartyOrganization
+from tests.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +27,10 @@ def _counts():
     )
 
 
-def test_the_demo_has_a_year_of_classes_a_branch_behind_and_classes_ahead_and_is_idempotent():
-    call_command("seed_demo", "--password", "demo-pass-123", stdout=io.StringIO())
+def test_the_demo_has_a_year_of_classes_a_branch_behind_and_classes_ahead_and_is_idempotent(seeded_demo):
     first = _counts()
     out = io.StringIO()
-    call_command("seed_demo", "--password", "demo-pass-123", stdout=out)
+    call_command("seed_demo", "--password", DEMO_PASSWORD, stdout=out)
     assert _counts() == first
     assert "nothing new" in out.getvalue()
 

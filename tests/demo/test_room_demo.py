@@ -10,11 +10,11 @@ from django.utils import timezone
 from hub.models import User
 from livestreams.demo.room import LIVE_CLASS
 from livestreams.models import BannedWord, Comment, LiveSession, PresenceInterval
+from tests.demo import DEMO_PASSWORD
 
 
 @pytest.mark.django_db
-def test_the_demo_has_a_live_class_for_the_demo_member_and_a_second_run_creates_nothing(capsys):
-    call_command("seed_demo", password="demo-pass-123")
+def test_the_demo_has_a_live_class_for_the_demo_member_and_a_second_run_creates_nothing(seeded_demo, capsys):
     live = LiveSession.objects.get(title=LIVE_CLASS)
     assert live.status == LiveSession.Status.LIVE and live.starts_at < timezone.now() < live.ends_at
     for kind in LiveSession.Kind.values:
@@ -32,6 +32,6 @@ def test_the_demo_has_a_live_class_for_the_demo_member_and_a_second_run_creates_
     # A later start finds the class over: it is made live again, and nothing new is created.
     LiveSession.objects.filter(pk=live.pk).update(status=LiveSession.Status.ENDED)
     counts = (LiveSession.objects.count(), Comment.objects.count(), PresenceInterval.objects.count())
-    call_command("seed_demo", password="demo-pass-123")
+    call_command("seed_demo", password=DEMO_PASSWORD)
     assert (LiveSession.objects.count(), Comment.objects.count(), PresenceInterval.objects.count()) == counts
     assert LiveSession.objects.get(pk=live.pk).status == LiveSession.Status.LIVE

@@ -1,4 +1,7 @@
-"""seed_demo: the demo world of the article; a second run changes nothing."""
+"""seed_demo: the demo world of the article; a second run changes nothing.
+
+The demo is seeded once for the tests of tests/demo/ (`seeded_demo`); each test sees it, and its own
+writes roll back."""
 
 import hashlib
 
@@ -9,8 +12,9 @@ from django.core.management import call_command
 from hub.models import User
 from partyorgs.models import Enterprise, Incubator, IncubatorTenant, PartyMember, PartyOrganization, Role
 from partyorgs.validators import validate_credit_code
+from tests.demo import DEMO_PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _fingerprint() -> tuple[str, dict]:
@@ -30,18 +34,17 @@ def _seed(capsys, *args) -> str:
     return capsys.readouterr().out
 
 
-def test_a_second_run_changes_nothing(capsys):
-    _seed(capsys, "--password", "demo-pass-123")
+def test_a_second_run_changes_nothing(seeded_demo, capsys):
     first, counts = _fingerprint()
-    out = _seed(capsys, "--password", "demo-pass-123")
+    out = _seed(capsys, "--password", DEMO_PASSWORD)
     second, counts_again = _fingerprint()
     assert "nothing new" in out
     assert counts_again == counts
     assert second == first
 
 
-def test_it_loads_the_district_of_the_article(capsys):
-    out = _seed(capsys, "--password", "demo-pass-123")
+def test_it_loads_the_district_of_the_article(seeded_demo):
+    out = seeded_demo
     baijing = Incubator.objects.get(name="白鲸·孵化器")
     assert baijing.building.located_in == "东方大厦"
     assert baijing.tenants.filter(status=IncubatorTenant.Status.MOVED_IN).count() == 15
@@ -57,13 +60,15 @@ def test_it_loads_the_district_of_the_article(capsys):
         "official@example.com",
         "member@example.com",
     ]:
-        assert User.objects.get(email=email).check_password("demo-pass-123")
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
         assert email in out
     assert Role.objects.get(user__email="organizer@example.com").organization == gwc
     assert PartyMember.objects.count() > 30
 
 
-def test_without_a_password_it_generates_one_prints_it_and_keeps_it(capsys, settings, tmp_path, monkeypatch):
+def test_without_a_password_it_generates_one_prints_it_and_keeps_it(
+    seeded_demo, capsys, settings, tmp_path, monkeypatch
+):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     settings.VAR_DIR = tmp_path
     out = _seed(capsys)
@@ -74,7 +79,7 @@ def test_without_a_password_it_generates_one_prints_it_and_keeps_it(capsys, sett
     assert f"password: {password})" in out
 
 
-def test_it_reads_demo_password_from_the_environment(capsys, monkeypatch):
+def test_it_reads_demo_password_from_the_environment(seeded_demo, capsys, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "from-the-env-42")
     _seed(capsys)
     assert User.objects.get(email="official@example.com").check_password("from-the-env-42")
