@@ -101,28 +101,40 @@ class RoomConsumer(JsonSocket):
         self.pending: list[str] = []
         self.user = self.scope.get("user")
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
-        access = await _load_access(self.user, session_id)
+        # Accept before any database work: a refusal is an accept and a close anyway (refuse()), and in a
+        # class-start storm the handshakes must not wait behind the database for daphne's handshake timeout.
+        await self.accept()
+        self.fanout = get_fanout()
+        if self.user.is_authenticated:
+            access = await _load_access(self.user, session_id)
+        else:
+            # Anonymous viewers all get the same answer: those arriving together share one load.
+            access = await self.fanout.shared(
+                ("access", session_id), 0, lambda: _load_access(self.user, session_id)
+            )
         if access is None:
-            await self.refuse(CLOSE_FORBIDDEN if self.user.is_authenticated else CLOSE_SIGN_IN)
+            await self.close(code=CLOSE_FORBIDDEN if self.user.is_authenticated else CLOSE_SIGN_IN)
             return
         self.session_id = session_id
         self.access = access
-        await self.accept()
 
         if self.user.is_authenticated:
             person = rt.user_person(self.user.pk)
         else:
             viewer = anonymous_viewer_id(self.scope.get("cookies", {}))
             person = f"a{viewer}" if viewer else f"c{uuid.uuid4().hex}"
-        self.fanout = get_fanout()
         # Register first, then read the history: nothing published in between is missed, and what arrives
         # twice is dropped below.
         self.conn, arrived = await self.fanout.join(self, session_id, person)
         if arrived and self.user.is_authenticated:
             await _presence_open(session_id, self.user.pk)
         after = self._after()
-        history = await _history(access.session, after)
-        count = await self.fanout.redis.zcount(rt.presence_key(session_id), time.time(), "+inf")
+        # A read that started after this socket was registered misses nothing it must have: the sockets of a
+        # storm that joined together share it.
+        history = await self.fanout.shared(
+            ("history", session_id, after), time.monotonic(), lambda: _history(access.session, after)
+        )
+        count = self.fanout.count(session_id)
         session = access.session
         await self.send_json(
             {
