@@ -165,3 +165,46 @@ def test_500_viewers_opening_at_once_are_all_in_counted_and_served(public_live, 
     assert 0 < peak_connections[0] <= MAX_REDIS_CONNECTIONS, peak_connections[0]
     log = hub_server.log.read_text()
     assert "Too many connections" not in log and "Traceback" not in log, log[-3000:]
+
+
+def test_a_socket_whose_leave_redis_never_took_stops_counting_within_the_presence_window(
+    public_live, member, organizer, monkeypatch
+):
+    """The leave of a closing socket fails (Redis unreachable for the registry at that moment): the person
+    stops counting when their presence expires, because only sockets still open here are refreshed."""
+    import redis.asyncio as aioredis
+
+    from livestreams.consumers.fanout import get_fanout
+    from tests.room_helpers import Reader, run, session_cookie, socket
+    from tests.support import free_port
+
+    monkeypatch.setattr(rt, "HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setattr(rt, "PRESENCE_TTL_SECONDS", 1.5)
+    path = f"/ws/live/{public_live.pk}/"
+    cookies = session_cookie(organizer), session_cookie(member)
+
+    async def scenario():
+        staying = Reader(socket(path, cookie=cookies[0]))
+        leaving = Reader(socket(path, cookie=cookies[1]))
+        await staying.joined()
+        await leaving.joined()
+        assert rt.viewer_count(public_live.pk) == 2
+        fanout = get_fanout()
+        reachable = fanout.presence_script
+        nowhere = aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+        fanout.presence_script = nowhere.register_script(rt.PRESENCE_BATCH_LUA)
+        await leaving.close()  # its leave is tried, fails, and is given up
+        assert rt.viewer_count(public_live.pk) == 2  # the ghost, for now
+        fanout.presence_script = reachable
+        gone_at = time.monotonic()
+        while rt.viewer_count(public_live.pk) != 1 and time.monotonic() - gone_at < 10:
+            await asyncio.sleep(0.1)
+        waited = time.monotonic() - gone_at
+        count = rt.viewer_count(public_live.pk)
+        await staying.close()
+        await nowhere.aclose()
+        return count, waited
+
+    count, waited = run(scenario)
+    assert count == 1
+    assert waited <= rt.PRESENCE_TTL_SECONDS + 1

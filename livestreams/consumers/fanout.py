@@ -125,7 +125,8 @@ class RoomFanout:
         return conn, arrived
 
     async def leave(self, conn: Connection) -> bool:
-        """Unregister a socket. Returns whether that was the person's last live connection in the room."""
+        """Unregister a socket. Returns whether that was the person's last live connection in the room
+        (False too when Redis could not be told: then the presence expires by itself)."""
         room = self.rooms.get(conn.session_id)
         if room is not None:
             room.connections.discard(conn)
@@ -210,10 +211,15 @@ class RoomFanout:
             retry = [op for op in batch if op.kind == "l" and op.attempts + 1 < LEAVE_ATTEMPTS]
             for op in retry:
                 op.attempts += 1
-            # A join that failed fails its socket (the client reconnects); a leave is tried again, and
-            # after that its presence expires by itself, as no heartbeat refreshes a socket that left.
+            # A join that failed fails its socket (the client reconnects). A leave is tried again, and after
+            # that given up without an error: its presence expires by itself, as no heartbeat refreshes a
+            # socket that left, and the presence sweeper closes the person's record then.
             for op in batch:
-                if op not in retry and not op.done.done():
+                if op in retry or op.done.done():
+                    continue
+                if op.kind == "l":
+                    op.done.set_result(False)
+                else:
                     op.done.set_exception(error)
                     op.done.exception()
             self.presence_ops[:0] = retry
