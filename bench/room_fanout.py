@@ -221,7 +221,7 @@ def viewer_worker(port, path, n, ramp_per_s, connect_rate, ready_q, stop_evt, re
                 await open_one()
                 if ramp_per_s:
                     await asyncio.sleep(1 / ramp_per_s)
-        ready_q.put((len(clients), failed, first_attempt, last_welcome, join_seconds))
+        ready_q.put((len(clients), failed, first_attempt, last_welcome, join_seconds, counts["frames"]))
         while not stop_evt.is_set():
             await asyncio.sleep(0.2)
         closed = sum(1 for c in clients if c.closed)
@@ -458,6 +458,7 @@ def run_mode(mode: str, args, env: dict, session_id: int, cookies: list, cookie_
 
             count_after_join = rt.viewer_count(session_id)
 
+        frames_at_join = sum(r[5] for r in ready)
         cpu0, wall0 = cpu_seconds(server.pid), time.time()
         sent, acked, ack_lat, errors = asyncio.run(
             post_comments(port, path, cookie_name, cookies, args.rate, args.duration)
@@ -483,6 +484,7 @@ def run_mode(mode: str, args, env: dict, session_id: int, cookies: list, cookie_
     latencies_all = latencies + probe_latencies
     delivered = sum(r["comments"] for r in results)
     frames = sum(r["frames"] for r in results)
+    frames_posting = frames - frames_at_join
     expected = acked * connected
     still_open = connected - sum(r["closed_early"] for r in results)
     return {
@@ -519,6 +521,9 @@ def run_mode(mode: str, args, env: dict, session_id: int, cookies: list, cookie_
         "ack_ms_p50": round(pct(ack_lat, 50), 1),
         "ack_ms_p99": round(pct(ack_lat, 99), 1),
         "server_cpu_pct": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 0),
+        # CPU time the server spent per frame its viewers received while comments flowed (storing the
+        # comments included): unlike latency, hardly affected by what else the machine runs.
+        "server_cpu_us_per_frame": round(1e6 * (cpu1 - cpu0) / frames_posting, 1) if frames_posting else None,
         "server_rss_mb": round(rss, 0),
         "load_avg_1m": os.getloadavg()[0],
     }
@@ -588,6 +593,7 @@ def main() -> int:
             "all_in_seconds",
             "join_ms_p99",
             "server_cpu_pct",
+            "server_cpu_us_per_frame",
         ):
             if base[k]:
                 print(f"  {k:<{width}}  {hub[k]} / {base[k]} = {hub[k] / base[k]:.2f}x")

@@ -208,3 +208,57 @@ def test_a_socket_whose_leave_redis_never_took_stops_counting_within_the_presenc
     count, waited = run(scenario)
     assert count == 1
     assert waited <= rt.PRESENCE_TTL_SECONDS + 1
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 127, 65535, 65536, 70000])
+def test_a_ready_made_frame_is_what_a_websocket_client_reads(size):
+    """The room builds each frame once (hub/ws_frames.py); the websockets library's own parser reads it."""
+    from websockets.frames import Frame, Opcode
+    from websockets.streams import StreamReader
+
+    from hub.ws_frames import text_frame
+
+    payload = ("评" * (size // 3) + "x" * (size % 3)).encode()
+    reader = StreamReader()
+    reader.feed_data(text_frame(payload))
+    parser = Frame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        frame = done.value
+    assert frame.opcode == Opcode.TEXT and frame.fin and frame.data == payload
+
+
+def test_settled_sockets_get_the_room_frames_written_as_they_are(public_live):
+    """On daphne, once sockets have settled, comments reach them as ready-made frames written to their
+    transports: short comments, a long one (a 16-bit length), several in a row (some may share a frame)."""
+    from tests.support import start_daphne
+
+    server = start_daphne(HUB_ROOM_SETTLE_SECONDS="0")
+    url = f"{server.ws_url}/ws/live/{public_live.pk}/"
+    texts = ["短评", "长" * 200] + [f"连发{i}" for i in range(5)]
+    # One person per comment: a person may not post twice within the room's rate limit.
+    authors = [f.UserFactory() for _ in texts]
+
+    async def scenario():
+        viewers = [Viewer() for _ in range(3)]
+        tasks = [asyncio.create_task(v.run(url, server.url)) for v in viewers]
+        await asyncio.wait_for(asyncio.gather(*(v.welcomed.wait() for v in viewers)), 30)
+        await asyncio.sleep(0.5)  # past the settling time
+        for author, text in zip(authors, texts, strict=True):
+            await database_sync_to_async(comment_post)(session=public_live, user=author, text=text)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(v.comments != texts for v in viewers):
+            await asyncio.sleep(0.05)
+        got = [list(v.comments) for v in viewers]
+        await asyncio.gather(*(v.ws.close() for v in viewers))
+        await asyncio.gather(*tasks)
+        return got
+
+    try:
+        got = asyncio.run(scenario())
+    finally:
+        server.stop()
+    assert got == [texts] * 3
+    log = server.log.read_text()
+    assert "Traceback" not in log, log[-3000:]

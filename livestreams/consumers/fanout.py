@@ -6,9 +6,9 @@ count messages. Here instead:
 
 - an event is serialized once, by whoever publishes it (livestreams.realtime.room_publish), into the room's
   Redis stream;
-- each process reads the streams of the rooms it has sockets in with one blocking XREAD, and writes the
-  same frame to each of its own sockets; what arrived together (a burst of comments) goes out as one frame,
-  a JSON array;
+- each process reads the streams of the rooms it has sockets in with one blocking XREAD, builds the
+  websocket frame once and writes those bytes to each of its own sockets (hub/ws_frames.py), as
+  websockets.broadcast does; what arrived together (a burst of comments) goes out as one frame, a JSON array;
 - viewer counts are pushed by one process per room at most once per interval, and only when they changed;
 - presence heartbeats of all the process's connections go to Redis in one script call, and so do the joins
   and leaves: they queue, and one writer sends whatever queued while its previous call was under way as one
@@ -34,6 +34,7 @@ from django.conf import settings
 
 from hub.consumers import db
 from hub.redis import key
+from hub.ws_frames import text_frame
 from livestreams import realtime as rt
 
 log = logging.getLogger(__name__)
@@ -302,11 +303,16 @@ class RoomFanout:
     async def _deliver(self, room: LocalRoom, raws: list[str]) -> None:
         if not raws or not room.connections:
             return
-        frame = raws[0] if len(raws) == 1 else "[" + ",".join(raws) + "]"
-        message = {"type": "websocket.send", "text": frame}
+        text = raws[0] if len(raws) == 1 else "[" + ",".join(raws) + "]"
+        message = {"type": "websocket.send", "text": text}
+        # The frame is built once and its bytes written to each socket that takes it as it is (nearly all);
+        # the others (connecting, or just connected and filtering what their history had) get the message.
+        frame = text_frame(text.encode())
+        now = time.monotonic()
         for i, conn in enumerate(list(room.connections), start=1):
             try:
-                await conn.sink.deliver(message, raws)
+                if not conn.sink.deliver_frame(frame, now):
+                    await conn.sink.deliver(message, raws)
             except Exception:
                 log.exception("could not deliver to a live-room socket")
             if i % YIELD_EVERY == 0:
