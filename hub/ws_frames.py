@@ -11,6 +11,7 @@ application: the `send` callable daphne gives it is `functools.partial(server.ha
 scope["extensions"]["hub.frame"]["write"]; under any other server (or the test communicator) there is no
 writer and frames go through ASGI `send` as before. The writer declines (returns False) whenever autobahn
 would do more than write the bytes: a socket not open, a negotiated compression, autobahn's own send queue.
+When twisted has nothing buffered for the socket, the frame is sent at once (see `write`).
 """
 
 from __future__ import annotations
@@ -54,10 +55,37 @@ def daphne_frame_writer(send):
             or protocol.maskServerFrames
         ):
             return False
-        protocol.transport.write(frame)
+        transport = protocol.transport
+        if _idle_plain_tcp(transport):
+            # Nothing is waiting in twisted's buffer: send now, as asyncio's transports do, instead of
+            # registering the socket with the event loop for every frame (twisted's write does that, and
+            # with thousands of sockets per event the registering cost more than the sending).
+            try:
+                sent = transport.socket.send(frame)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                return False  # the connection is breaking: twisted notices and closes it
+            if sent == len(frame):
+                return True
+            frame = frame[sent:]
+        transport.write(frame)  # the rest, after what is already buffered, when the socket can take it
         return True
 
     return write
+
+
+def _idle_plain_tcp(transport) -> bool:
+    """A plain TCP connection (no TLS layer) with nothing buffered in twisted: bytes sent directly to its
+    socket then keep their order. Anything else (an attribute twisted no longer has) answers False."""
+    return (
+        getattr(transport, "TLS", True) is False
+        and getattr(transport, "connected", False)
+        and not getattr(transport, "disconnecting", True)
+        and getattr(transport, "_tempDataLen", 1) == 0
+        and len(getattr(transport, "dataBuffer", b"x")) == getattr(transport, "offset", -1)
+        and getattr(transport, "socket", None) is not None
+    )
 
 
 class FrameWriterMiddleware:
