@@ -23,6 +23,7 @@ The registry belongs to one event loop (daphne runs one per process; tests run o
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -309,9 +310,10 @@ class RoomFanout:
         # the others (connecting, or just connected and filtering what their history had) get the message.
         frame = text_frame(text.encode())
         now = time.monotonic()
+        oldest = _oldest_comment_id(raws)
         for i, conn in enumerate(list(room.connections), start=1):
             try:
-                if not conn.sink.deliver_frame(frame, now):
+                if not conn.sink.deliver_frame(frame, now, oldest):
                     await conn.sink.deliver(message, raws)
             except Exception:
                 log.exception("could not deliver to a live-room socket")
@@ -373,6 +375,19 @@ class RoomFanout:
         rejoined = await asyncio.gather(*(self.join(c.sink, c.session_id, c.person, c) for c in stale))
         for conn, (_, arrived) in zip(stale, rejoined, strict=True):
             await conn.sink.rejoined(arrived)
+
+
+def _oldest_comment_id(raws: list[str]) -> int | None:
+    """The smallest comment id among the events of a pass (None without comments), read once per pass: a
+    socket still checking events against its history takes the ready frame when every comment is newer."""
+    ids = []
+    for raw in raws:
+        if '"type":"comment"' in raw:
+            try:
+                ids.append(int(json.loads(raw).get("id", 0)))
+            except (ValueError, TypeError):
+                ids.append(0)
+    return min(ids, default=None)
 
 
 @db

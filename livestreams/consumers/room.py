@@ -173,12 +173,17 @@ class RoomConsumer(JsonSocket):
         raw = (query.get("after") or [""])[0]
         return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
-    def deliver_frame(self, frame: bytes, now: float) -> bool:
-        """Write the room's ready-made frame (the same bytes for every socket) when this socket takes events
-        as they are: connected, past the settling time, on a server that lets frames be written as they are.
-        Returns False when deliver() must do it."""
+    def deliver_frame(self, frame: bytes, now: float, oldest_comment: int | None) -> bool:
+        """Write the room's ready-made frame (the same bytes for every socket) when this socket takes the
+        events as they are: connected, on a server that lets frames be written as they are, and past the
+        settling time or with no comment in the frame that its history already had (the oldest comment's id
+        is read once per frame by the registry). Returns False when deliver() must do it."""
         write = self.write_frame
-        return write is not None and self.ready and now >= self.settled_at and write(frame)
+        if write is None or not self.ready:
+            return False
+        if now < self.settled_at and oldest_comment is not None and oldest_comment <= self.seen_up_to:
+            return False
+        return write(frame)
 
     async def deliver(self, message: dict, raws: list[str]) -> None:
         """Called by the room registry with a frame shared by every socket of the room."""
