@@ -262,3 +262,48 @@ def test_settled_sockets_get_the_room_frames_written_as_they_are(public_live):
     assert got == [texts] * 3
     log = server.log.read_text()
     assert "Traceback" not in log, log[-3000:]
+
+
+def test_a_socket_whose_join_redis_never_took_is_not_kept_present(
+    public_live, member, organizer, monkeypatch
+):
+    """The join fails (Redis unreachable for the registry at that moment): the socket is closed and the
+    registry forgets it, so no heartbeat brings it back as a ghost once Redis answers again."""
+    import redis.asyncio as aioredis
+
+    from livestreams.consumers.fanout import get_fanout
+    from tests.room_helpers import Reader, run, session_cookie, socket
+    from tests.support import free_port
+
+    monkeypatch.setattr(rt, "HEARTBEAT_SECONDS", 0.3)
+    path = f"/ws/live/{public_live.pk}/"
+    cookies = session_cookie(organizer), session_cookie(member)
+
+    async def scenario():
+        staying = Reader(socket(path, cookie=cookies[0]))
+        await staying.joined()
+        fanout = get_fanout()
+        reachable = fanout.presence_script
+        nowhere = aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+        fanout.presence_script = nowhere.register_script(rt.PRESENCE_BATCH_LUA)
+        failing = Reader(socket(path, cookie=cookies[1]))
+        connected, _ = await failing.connect()
+        closed = None
+        while connected and closed is None:
+            try:
+                event = await failing.next(10)
+            except Exception as error:  # the application ended with the error (daphne closes with 1011)
+                closed = error
+            else:
+                closed = event if event["type"] == "__closed__" else None
+        fanout.presence_script = reachable
+        await asyncio.sleep(1.5)  # several heartbeats
+        local = len(fanout.rooms[public_live.pk].connections)
+        count = rt.viewer_count(public_live.pk)
+        await staying.close()
+        await nowhere.aclose()
+        return closed, local, count
+
+    closed, local, count = run(scenario)
+    assert closed is not None
+    assert local == 1 and count == 1

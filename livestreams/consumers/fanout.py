@@ -121,9 +121,18 @@ class RoomFanout:
         self._start()
         room = self.rooms.get(session_id) or await self._open_room(session_id)
         conn = conn or Connection(sink, session_id, person)
+        added = conn not in room.connections
         room.connections.add(conn)
         room.emptied_at = None
-        arrived = await self._presence("j", conn)
+        try:
+            arrived = await self._presence("j", conn)
+        except BaseException:
+            # The socket fails and never leaves: it must not stay here, or the heartbeat would keep it present.
+            if added:
+                room.connections.discard(conn)
+                if not room.connections:
+                    room.emptied_at = time.monotonic()
+            raise
         return conn, arrived
 
     async def leave(self, conn: Connection) -> bool:
@@ -178,7 +187,11 @@ class RoomFanout:
             raise
         finally:
             del self.opening[session_id]
-        await self._wake_reader()
+        try:
+            await self._wake_reader()
+        except Exception:
+            # The reader then takes the new room in at the end of its current block (READ_BLOCK_MS).
+            log.warning("could not wake the live-room reader", exc_info=True)
         return room
 
     async def _presence(self, kind: str, conn: Connection) -> bool:
