@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/room_fanout.py --viewers 2000 --rate 20 --duration 30
     .venv/bin/python bench/room_fanout.py --viewers 200 --rate 20 --duration 30 --naive
+    .venv/bin/python bench/room_fanout.py --viewers 2000 --connect-rate 200 --compare   # join storm + yardstick
 
 It starts daphne (the hub's config.asgi, or bench/naive_asgi.py with --naive) on a free port against its own
 database (SQLite under var/bench unless DATABASE_URL is set) and REDIS_URL (default redis://127.0.0.1:6379/13,
@@ -10,6 +11,12 @@ keys under the prefix "bench"); opens --viewers anonymous websockets to a public
 processes; then 50 signed-in people post --rate comments per second in total for --duration seconds. Every
 viewer timestamps every comment it receives: the figures are the delivery latency (post sent -> comment
 received) over all deliveries, how many deliveries arrived of those expected, and daphne's CPU time.
+
+--connect-rate N opens the viewers as a class start does: N per second in total, each open started on
+schedule without waiting for the others; the figures then include how many failed to join, the time until
+all are in (first open -> last welcome) and each socket's join time. --compare runs a plain
+websockets.broadcast server (bench/websockets_broadcast.py) afterwards with the same load generator and
+prints each figure's ratio to it: a ratio holds from machine to machine better than a figure does.
 
 The viewer clients are a minimal websocket client on asyncio (no library): they must not be the bottleneck
 on a small machine.
@@ -149,7 +156,13 @@ async def open_ws(port: int, path: str, headers: dict, on_text) -> WSClient:
 # --- Viewer workers (separate processes) ----------------------------------------------------------------
 
 
-def viewer_worker(port, path, n, ramp_per_s, ready_q, stop_evt, result_q, probe=False):
+def viewer_worker(port, path, n, ramp_per_s, connect_rate, ready_q, stop_evt, result_q, probe=False):
+    """Opens n viewers, then reports their deliveries when told to stop.
+
+    With connect_rate (sockets per second for this worker), the opens are started on that schedule without
+    waiting for one another, as a class start brings people in; each socket's time from its first byte to
+    the room's welcome is its join time. Without it, viewers are opened one after another (ramp_per_s)."""
+
     async def main():
         latencies = array("f")
         counts = {"comments": 0, "frames": 0}
@@ -170,14 +183,45 @@ def viewer_worker(port, path, n, ramp_per_s, ready_q, stop_evt, result_q, probe=
         clients = []
         headers = {"Origin": f"http://127.0.0.1:{port}"}
         failed = 0
-        for _ in range(n):
+        join_seconds = []
+        first_attempt = last_welcome = None
+
+        async def open_one():
+            nonlocal failed, last_welcome
+            started = time.time()
+            welcomed = asyncio.get_running_loop().create_future()
+
+            def on_text_first(text):
+                if not welcomed.done() and '"welcome"' in text:
+                    welcomed.set_result(time.time())
+                on_text(text)
+
             try:
-                clients.append(await open_ws(port, path, headers, on_text))
+                client = await open_ws(port, path, headers, on_text_first)
+                at = await asyncio.wait_for(welcomed, 60)
             except Exception:
                 failed += 1
-            if ramp_per_s:
-                await asyncio.sleep(1 / ramp_per_s)
-        ready_q.put((len(clients), failed))
+                return
+            clients.append(client)
+            join_seconds.append(at - started)
+            last_welcome = max(last_welcome or at, at)
+
+        if connect_rate:
+            first_attempt = time.time()
+            opens = []
+            for i in range(n):
+                delay = first_attempt + i / connect_rate - time.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                opens.append(asyncio.create_task(open_one()))
+            await asyncio.gather(*opens)
+        else:
+            first_attempt = time.time()
+            for _ in range(n):
+                await open_one()
+                if ramp_per_s:
+                    await asyncio.sleep(1 / ramp_per_s)
+        ready_q.put((len(clients), failed, first_attempt, last_welcome, join_seconds, counts["frames"]))
         while not stop_evt.is_set():
             await asyncio.sleep(0.2)
         closed = sum(1 for c in clients if c.closed)
@@ -338,6 +382,153 @@ def pct(values, p):
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
+MODES = {
+    "hub": ("config.asgi:application", "/ws/live/{id}/"),
+    "naive": ("bench.naive_asgi:application", "/ws/naive/{id}/"),
+    "websockets": (None, "/ws/live/{id}/"),
+}
+
+
+def start_server(mode: str, port: int, env: dict) -> tuple[subprocess.Popen, Path]:
+    app = MODES[mode][0]
+    log = Path(env["HUB_VAR_DIR"]) / f"{mode}-{port}.log"
+    if app is None:
+        command = [sys.executable, str(ROOT / "bench" / "websockets_broadcast.py"), "--port", str(port)]
+    else:
+        command = [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), app]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.time() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, log
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError(log.read_text()[-2000:]) from None
+            time.sleep(0.2)
+
+
+def run_mode(mode: str, args, env: dict, session_id: int, cookies: list, cookie_name: str) -> dict:
+    port = free_port()
+    path = MODES[mode][1].format(id=session_id)
+    server, _log = start_server(mode, port, env)
+    try:
+        ctx = mp.get_context("fork")
+        ready_q, result_q, stop_evt = ctx.Queue(), ctx.Queue(), ctx.Event()
+        loaded = args.viewers - args.probes
+        per = [loaded // args.clients + (1 if i < loaded % args.clients else 0) for i in range(args.clients)]
+        # The last worker holds the probe sockets.
+        per.append(args.probes)
+        workers = [
+            ctx.Process(
+                target=viewer_worker,
+                args=(
+                    port,
+                    path,
+                    n,
+                    args.ramp,
+                    args.connect_rate * n / args.viewers if args.connect_rate else None,
+                    ready_q,
+                    stop_evt,
+                    result_q,
+                    i == len(per) - 1,
+                ),
+            )
+            for i, n in enumerate(per)
+        ]
+        t0 = time.time()
+        for w in workers:
+            w.start()
+        ready = [ready_q.get(timeout=600) for _ in workers]
+        connect_seconds = time.time() - t0
+        connected = sum(r[0] for r in ready)
+        joins = [j * 1000 for r in ready for j in r[4]]
+        welcomes = [r[3] for r in ready if r[3]]
+        all_in_seconds = (max(welcomes) - min(r[2] for r in ready)) if welcomes else float("nan")
+        print(
+            f"[bench] {mode}: {connected} viewers in after {all_in_seconds:.1f}s "
+            f"({sum(r[1] for r in ready)} failed)"
+        )
+        time.sleep(3)  # counts settle
+        count_after_join = None
+        if mode == "hub":
+            from livestreams import realtime as rt
+
+            count_after_join = rt.viewer_count(session_id)
+
+        frames_at_join = sum(r[5] for r in ready)
+        cpu0, wall0 = cpu_seconds(server.pid), time.time()
+        sent, acked, ack_lat, errors = asyncio.run(
+            post_comments(port, path, cookie_name, cookies, args.rate, args.duration)
+        )
+        cpu1, wall1 = cpu_seconds(server.pid), time.time()
+        rss = rss_mb(server.pid)
+        stop_evt.set()
+        results = [result_q.get(timeout=120) for _ in workers]
+        for w in workers:
+            w.join(timeout=30)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+    latencies, probe_latencies = [], []
+    for r in results:
+        a = array("f")
+        a.frombytes(r["latencies"])
+        (probe_latencies if r["probe"] else latencies).extend(a)
+    latencies_all = latencies + probe_latencies
+    delivered = sum(r["comments"] for r in results)
+    frames = sum(r["frames"] for r in results)
+    frames_posting = frames - frames_at_join
+    expected = acked * connected
+    still_open = connected - sum(r["closed_early"] for r in results)
+    return {
+        "mode": {"hub": "hub fan-out", "naive": "naive group_send", "websockets": "websockets.broadcast"}[
+            mode
+        ],
+        "viewers": connected,
+        "viewers_failed_to_join": sum(r[1] for r in ready),
+        "viewers_open_at_end": still_open,
+        "viewer_count_after_join": count_after_join,
+        "connect_rate": args.connect_rate,
+        "all_in_seconds": round(all_in_seconds, 1),
+        "connect_seconds": round(connect_seconds, 1),
+        "join_ms_p50": round(pct(joins, 50), 0),
+        "join_ms_p99": round(pct(joins, 99), 0),
+        "join_ms_max": round(max(joins), 0) if joins else None,
+        "comments_sent": sent,
+        "comments_acked": acked,
+        "comment_errors": len(errors),
+        "comment_error_codes": sorted(set(errors)),
+        "deliveries_expected": expected,
+        "deliveries": delivered,
+        "delivered_pct": round(100 * delivered / expected, 2) if expected else 0,
+        "frames": frames,
+        "deliveries_per_s": round(delivered / (wall1 - wall0), 0),
+        "latency_ms_p50": round(pct(latencies_all, 50), 1),
+        "latency_ms_p90": round(pct(latencies_all, 90), 1),
+        "latency_ms_p99": round(pct(latencies_all, 99), 1),
+        "latency_ms_max": round(max(latencies_all), 1) if latencies_all else None,
+        "latency_ms_mean": round(statistics.fmean(latencies_all), 1) if latencies_all else None,
+        "probe_latency_ms_p50": round(pct(probe_latencies, 50), 1),
+        "probe_latency_ms_p99": round(pct(probe_latencies, 99), 1),
+        "probe_latency_ms_max": round(max(probe_latencies), 1) if probe_latencies else None,
+        "ack_ms_p50": round(pct(ack_lat, 50), 1),
+        "ack_ms_p99": round(pct(ack_lat, 99), 1),
+        "server_cpu_pct": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 0),
+        # CPU time the server spent per frame its viewers received while comments flowed (storing the
+        # comments included): unlike latency, hardly affected by what else the machine runs.
+        "server_cpu_us_per_frame": round(1e6 * (cpu1 - cpu0) / frames_posting, 1) if frames_posting else None,
+        "server_rss_mb": round(rss, 0),
+        "load_avg_1m": os.getloadavg()[0],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -358,123 +549,57 @@ def main() -> int:
         "--ramp", type=float, default=150, help="new viewer connections per second per worker"
     )
     parser.add_argument(
+        "--connect-rate",
+        type=float,
+        default=None,
+        help="join storm: open the viewers at this many per second in total, without waiting for one "
+        "another (a class start); reports the time until all are in and the join times",
+    )
+    parser.add_argument(
         "--naive", action="store_true", help="the textbook group_send room instead of the hub's"
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="then run a plain websockets.broadcast server (bench/websockets_broadcast.py) with the same "
+        "load generator and print each figure's ratio to it",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON too")
     args = parser.parse_args()
 
     env = setup_environment(args)
     session_id, cookies, cookie_name = prepare_data(args.commenters)
-    port = free_port()
-    app = "bench.naive_asgi:application" if args.naive else "config.asgi:application"
-    path = f"/ws/naive/{session_id}/" if args.naive else f"/ws/live/{session_id}/"
     Path(env["HUB_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
-    log = Path(env["HUB_VAR_DIR"]) / f"daphne-{port}.log"
-    daphne = subprocess.Popen(
-        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), app],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline or daphne.poll() is not None:
-                    print(log.read_text()[-2000:])
-                    return 1
-                time.sleep(0.2)
-
-        ctx = mp.get_context("fork")
-        ready_q, result_q, stop_evt = ctx.Queue(), ctx.Queue(), ctx.Event()
-        loaded = args.viewers - args.probes
-        per = [loaded // args.clients + (1 if i < loaded % args.clients else 0) for i in range(args.clients)]
-        # The last worker holds the probe sockets.
-        per.append(args.probes)
-        workers = [
-            ctx.Process(
-                target=viewer_worker,
-                args=(port, path, n, args.ramp, ready_q, stop_evt, result_q, i == len(per) - 1),
-            )
-            for i, n in enumerate(per)
-        ]
-        t0 = time.time()
-        for w in workers:
-            w.start()
-        ready = [ready_q.get(timeout=600) for _ in workers]
-        connect_seconds = time.time() - t0
-        connected = sum(r[0] for r in ready)
-        print(
-            f"[bench] {connected} viewers connected in {connect_seconds:.1f}s ({sum(r[1] for r in ready)} failed)"
-        )
-        time.sleep(3)  # counts settle
-
-        cpu0, wall0 = cpu_seconds(daphne.pid), time.time()
-        sent, acked, ack_lat, errors = asyncio.run(
-            post_comments(port, path, cookie_name, cookies, args.rate, args.duration)
-        )
-        cpu1, wall1 = cpu_seconds(daphne.pid), time.time()
-        stop_evt.set()
-        results = [result_q.get(timeout=120) for _ in workers]
-        for w in workers:
-            w.join(timeout=30)
-        latencies, probe_latencies = [], []
-        for r in results:
-            a = array("f")
-            a.frombytes(r["latencies"])
-            (probe_latencies if r["probe"] else latencies).extend(a)
-        latencies_all = latencies + probe_latencies
-        delivered = sum(r["comments"] for r in results)
-        frames = sum(r["frames"] for r in results)
-        expected = acked * connected
-        still_open = connected - sum(r["closed_early"] for r in results)
-        summary = {
-            "mode": "naive group_send" if args.naive else "hub fan-out",
-            "viewers": connected,
-            "viewers_open_at_end": still_open,
-            "connect_seconds": round(connect_seconds, 1),
-            "comments_sent": sent,
-            "comments_acked": acked,
-            "comment_errors": len(errors),
-            "comment_error_codes": sorted(set(errors)),
-            "deliveries_expected": expected,
-            "deliveries": delivered,
-            "delivered_pct": round(100 * delivered / expected, 2) if expected else 0,
-            "frames": frames,
-            "deliveries_per_s": round(delivered / (wall1 - wall0), 0),
-            "latency_ms_p50": round(pct(latencies_all, 50), 1),
-            "latency_ms_p90": round(pct(latencies_all, 90), 1),
-            "latency_ms_p99": round(pct(latencies_all, 99), 1),
-            "latency_ms_max": round(max(latencies_all), 1) if latencies_all else None,
-            "probe_latency_ms_p50": round(pct(probe_latencies, 50), 1),
-            "probe_latency_ms_p99": round(pct(probe_latencies, 99), 1),
-            "probe_latency_ms_max": round(max(probe_latencies), 1) if probe_latencies else None,
-            "ack_ms_p50": round(pct(ack_lat, 50), 1),
-            "ack_ms_p99": round(pct(ack_lat, 99), 1),
-            "daphne_cpu_pct": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 0),
-            "daphne_rss_mb": round(rss_mb(daphne.pid), 0),
-            "load_avg_1m": os.getloadavg()[0],
-        }
-        width = max(map(len, summary))
+    modes = ["naive" if args.naive else "hub"] + (["websockets"] if args.compare else [])
+    summaries = []
+    for mode in modes:
+        summaries.append(run_mode(mode, args, env, session_id, cookies, cookie_name))
+        if mode != modes[-1]:
+            time.sleep(5)  # let the machine settle between the two servers
+    width = max(map(len, summaries[0]))
+    for summary in summaries:
         for k, v in summary.items():
             print(f"  {k:<{width}}  {v}")
-        if args.json:
-            print(json.dumps(summary))
-        if latencies_all:
-            print(f"[bench] mean latency {statistics.fmean(latencies_all):.1f} ms")
-        return 0
-    finally:
-        if daphne.poll() is None:
-            os.killpg(daphne.pid, signal.SIGTERM)
-            try:
-                daphne.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(daphne.pid, signal.SIGKILL)
+        print()
+    if len(summaries) == 2:
+        hub, base = summaries
+        print(f"[bench] ratios {hub['mode']} / {base['mode']} (same load generator, same run):")
+        for k in (
+            "latency_ms_p50",
+            "latency_ms_p90",
+            "latency_ms_p99",
+            "latency_ms_mean",
+            "probe_latency_ms_p99",
+            "all_in_seconds",
+            "join_ms_p99",
+            "server_cpu_pct",
+            "server_cpu_us_per_frame",
+        ):
+            if base[k]:
+                print(f"  {k:<{width}}  {hub[k]} / {base[k]} = {hub[k] / base[k]:.2f}x")
+    if args.json:
+        print(json.dumps(summaries))
+    return 0
 
 
 if __name__ == "__main__":

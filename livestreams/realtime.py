@@ -98,32 +98,50 @@ def person_user_id(person: str) -> int | None:
 
 # --- Lua scripts (each one round trip, atomic) -----------------------------------------------------------
 
-# KEYS: connections, presence, active rooms. ARGV: conn id, expiry, now, person, session id, key ttl.
-# Returns 1 when this is the person's first live connection (they arrived), else 0.
-JOIN_LUA = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-local before = redis.call('ZCARD', KEYS[1])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-redis.call('ZADD', KEYS[2], 'GT', ARGV[2], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[6])
-redis.call('SADD', KEYS[3], ARGV[5])
-if before == 0 then return 1 end
-return 0
-"""
-
-# KEYS: connections, presence. ARGV: conn id, now, person.
-# Returns 1 when that was the person's last live connection (they left), else 0.
-LEAVE_LUA = """
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-local rest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #rest == 0 then
-  redis.call('ZREM', KEYS[2], ARGV[3])
-  return 1
+# Joins and leaves of one process, in the order they happened, in one round trip: a class start brings
+# hundreds of sockets in the same second, and one script call per tick of them costs one Redis connection
+# instead of one each (redis-py's pool fails at once when all of its connections are busy).
+# KEYS: active rooms, then per operation: connections, presence.
+# ARGV: now, expiry, key ttl, then per operation: "j" or "l", conn id, person, session id.
+# Returns, per operation, 1 when the person arrived (join: their first live connection in the room) or left
+# (leave: their last), else 0; then, per operation, the room's count of people present after the batch.
+PRESENCE_BATCH_LUA = """
+local now, expiry, ttl = ARGV[1], ARGV[2], ARGV[3]
+local n = (#ARGV - 3) / 4
+local out = {}
+for i = 1, n do
+  local a = 3 + (i - 1) * 4
+  local conn, person = ARGV[a + 2], ARGV[a + 3]
+  local ck, pk = KEYS[2 * i], KEYS[2 * i + 1]
+  if ARGV[a + 1] == 'j' then
+    redis.call('ZREMRANGEBYSCORE', ck, '-inf', now)
+    local before = redis.call('ZCARD', ck)
+    redis.call('ZADD', ck, expiry, conn)
+    redis.call('EXPIRE', ck, ttl)
+    redis.call('ZADD', pk, 'GT', expiry, person)
+    redis.call('EXPIRE', pk, ttl)
+    redis.call('SADD', KEYS[1], ARGV[a + 4])
+    out[i] = (before == 0) and 1 or 0
+  else
+    redis.call('ZREM', ck, conn)
+    redis.call('ZREMRANGEBYSCORE', ck, '-inf', now)
+    local rest = redis.call('ZREVRANGE', ck, 0, 0, 'WITHSCORES')
+    if #rest == 0 then
+      redis.call('ZREM', pk, person)
+      out[i] = 1
+    else
+      redis.call('ZADD', pk, rest[2], person)
+      out[i] = 0
+    end
+  end
 end
-redis.call('ZADD', KEYS[2], rest[2], ARGV[3])
-return 0
+local counts = {}
+for i = 1, n do
+  local pk = KEYS[2 * i + 1]
+  if counts[pk] == nil then counts[pk] = redis.call('ZCOUNT', pk, now, '+inf') end
+  out[n + i] = counts[pk]
+end
+return out
 """
 
 # KEYS: connections1, presence1, connections2, presence2, ... ARGV: expiry, key ttl, conn1, person1, ...

@@ -389,6 +389,9 @@ SECURE_REDIRECT_EXEMPT = [r"^mediaserver/"]
 HUB_ROOM_HEARTBEAT_SECONDS = env_int("HUB_ROOM_HEARTBEAT_SECONDS", 10)
 # Least time between two fan-out passes of a process: events arriving meanwhile share one frame per socket.
 HUB_ROOM_FANOUT_INTERVAL_MS = env_int("HUB_ROOM_FANOUT_INTERVAL_MS", 40)
+# For this long after connecting, a socket's events are checked against the history it was sent (a comment
+# can be in both for a moment); after it, the room's ready-made frames are written to it as they are.
+HUB_ROOM_SETTLE_SECONDS = env_int("HUB_ROOM_SETTLE_SECONDS", 10)
 
 LOGGING = {
     "version": 1,

@@ -6,11 +6,16 @@ count messages. Here instead:
 
 - an event is serialized once, by whoever publishes it (livestreams.realtime.room_publish), into the room's
   Redis stream;
-- each process reads the streams of the rooms it has sockets in with one blocking XREAD, and writes the
-  same frame to each of its own sockets; what arrived together (a burst of comments) goes out as one frame,
-  a JSON array;
+- each process reads the streams of the rooms it has sockets in with one blocking XREAD, builds the
+  websocket frame once and writes those bytes to each of its own sockets (hub/ws_frames.py), as
+  websockets.broadcast does; what arrived together (a burst of comments) goes out as one frame, a JSON array;
 - viewer counts are pushed by one process per room at most once per interval, and only when they changed;
-- presence heartbeats of all the process's connections go to Redis in one script call.
+- presence heartbeats of all the process's connections go to Redis in one script call, and so do the joins
+  and leaves: they queue, and one writer sends whatever queued while its previous call was under way as one
+  script call. A class start (hundreds of sockets in the same second) thus costs a bounded number of Redis
+  connections, however big the storm; the registry's client waits for a free connection rather than failing.
+- a socket that is gone stops counting when its presence expires (PRESENCE_TTL_SECONDS), whatever became
+  of its leave: only the sockets still open here are refreshed by the heartbeat.
 
 The registry belongs to one event loop (daphne runs one per process; tests run one per scenario).
 """
@@ -18,6 +23,7 @@ The registry belongs to one event loop (daphne runs one per process; tests run o
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -29,6 +35,7 @@ from django.conf import settings
 
 from hub.consumers import db
 from hub.redis import key
+from hub.ws_frames import text_frame
 from livestreams import realtime as rt
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,13 @@ TICK_SECONDS = 0.5
 YIELD_EVERY = 200
 # A room that emptied on this process is still ticked this long, so the count drop gets pushed.
 LINGER_SECONDS = 3.0
+# Joins and leaves sent to Redis in one script call at most (a few milliseconds of Redis time).
+PRESENCE_BATCH = 500
+# The registry's connections to Redis: the presence writer, the ticker, the heartbeat and a room's opening
+# each hold at most one at a time; a call beyond that waits for one instead of failing.
+REDIS_CONNECTIONS = 8
+# A leave that Redis did not take is tried this often; past that its presence expires by itself.
+LEAVE_ATTEMPTS = 3
 
 
 @dataclass(eq=False)
@@ -60,6 +74,16 @@ class LocalRoom:
     last_id: str
     connections: set = field(default_factory=set)
     emptied_at: float | None = None
+    # People present, as Redis last told this process (after a batch of joins and leaves).
+    count: int = 0
+
+
+@dataclass(eq=False)
+class _PresenceOp:
+    kind: str  # "j" (join) or "l" (leave)
+    conn: Connection
+    done: asyncio.Future
+    attempts: int = 0
 
 
 class RoomFanout:
@@ -69,16 +93,23 @@ class RoomFanout:
         self.by_stream: dict[str, LocalRoom] = {}
         self.wake_key = key("rooms", "wake", uuid.uuid4().hex)
         self.wake_last = "0-0"
-        self.redis = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        self.redis = aioredis.Redis(
+            connection_pool=aioredis.BlockingConnectionPool.from_url(
+                settings.REDIS_URL, decode_responses=True, max_connections=REDIS_CONNECTIONS, timeout=30
+            )
+        )
         # The blocking XREAD holds its own connection, with a read timeout longer than the block.
         self.reader_redis = aioredis.Redis.from_url(
             settings.REDIS_URL, decode_responses=True, socket_timeout=READ_BLOCK_MS / 1000 + 10
         )
-        self.join_script = self.redis.register_script(rt.JOIN_LUA)
-        self.leave_script = self.redis.register_script(rt.LEAVE_LUA)
+        self.presence_script = self.redis.register_script(rt.PRESENCE_BATCH_LUA)
         self.heartbeat_script = self.redis.register_script(rt.HEARTBEAT_LUA)
         self.tick_script = self.redis.register_script(rt.COUNT_TICK_LUA)
         self.tasks: list[asyncio.Task] = []
+        self.presence_ops: list[_PresenceOp] = []
+        self.presence_wanted = asyncio.Event()
+        self.opening: dict[int, asyncio.Future] = {}
+        self.flights: dict[tuple, tuple[float, asyncio.Task]] = {}
 
     # --- Joining and leaving -------------------------------------------------------------------------
 
@@ -88,49 +119,134 @@ class RoomFanout:
         """Register a socket in a room. Returns the connection and whether the person just arrived
         (their first live connection in the room, on any process)."""
         self._start()
-        room = self.rooms.get(session_id)
-        if room is None:
-            stream = rt.room_stream_key(session_id)
-            newest = await self.redis.xrevrange(stream, count=1)
-            if session_id not in self.rooms:  # another socket may have created it meanwhile
-                room = LocalRoom(session_id, stream, newest[0][0] if newest else "0-0")
-                self.rooms[session_id] = room
-                self.by_stream[stream] = room
-                await self._wake_reader()
-            room = self.rooms[session_id]
+        room = self.rooms.get(session_id) or await self._open_room(session_id)
         conn = conn or Connection(sink, session_id, person)
+        added = conn not in room.connections
         room.connections.add(conn)
         room.emptied_at = None
-        now = time.time()
-        arrived = await self.join_script(
-            keys=[
-                rt.connections_key(session_id, person),
-                rt.presence_key(session_id),
-                rt.active_rooms_key(),
-            ],
-            args=[
-                conn.conn_id,
-                now + rt.PRESENCE_TTL_SECONDS,
-                now,
-                person,
-                session_id,
-                rt.ROOM_KEY_TTL_SECONDS,
-            ],
-        )
-        return conn, bool(arrived)
+        try:
+            arrived = await self._presence("j", conn)
+        except BaseException:
+            # The socket fails and never leaves: it must not stay here, or the heartbeat would keep it present.
+            if added:
+                room.connections.discard(conn)
+                if not room.connections:
+                    room.emptied_at = time.monotonic()
+            raise
+        return conn, arrived
 
     async def leave(self, conn: Connection) -> bool:
-        """Unregister a socket. Returns whether that was the person's last live connection in the room."""
+        """Unregister a socket. Returns whether that was the person's last live connection in the room
+        (False too when Redis could not be told: then the presence expires by itself)."""
         room = self.rooms.get(conn.session_id)
         if room is not None:
             room.connections.discard(conn)
             if not room.connections:
                 room.emptied_at = time.monotonic()
-        gone = await self.leave_script(
-            keys=[rt.connections_key(conn.session_id, conn.person), rt.presence_key(conn.session_id)],
-            args=[conn.conn_id, time.time(), conn.person],
-        )
-        return bool(gone)
+        return await self._presence("l", conn)
+
+    async def shared(self, what: tuple, started_after: float, load):
+        """One call of `load()` for the sockets that want the same thing at once: a call under way that
+        started at or after `started_after` (time.monotonic()) serves them all; nothing is kept after it.
+        In a class-start storm this turns hundreds of identical database reads into a few."""
+        flight = self.flights.get(what)
+        if flight is None or flight[0] < started_after:
+            flight = (time.monotonic(), self.loop.create_task(load()))
+            self.flights[what] = flight
+            flight[1].add_done_callback(lambda task: self._landed(what, task))
+        # Shielded: a socket that goes away while waiting does not cancel the read for the others.
+        return await asyncio.shield(flight[1])
+
+    def _landed(self, what: tuple, task: asyncio.Task) -> None:
+        if self.flights.get(what, (0, None))[1] is task:
+            del self.flights[what]
+        if not task.cancelled():
+            task.exception()  # retrieved: each waiting socket gets it
+
+    def count(self, session_id: int) -> int:
+        """People present in a room as of this process's latest joins and leaves (no round trip)."""
+        room = self.rooms.get(session_id)
+        return room.count if room is not None else 0
+
+    async def _open_room(self, session_id: int) -> LocalRoom:
+        # The sockets of a storm arrive together: the first one opens the room, the others wait for it.
+        opening = self.opening.get(session_id)
+        if opening is not None:
+            return await asyncio.shield(opening)
+        opening = self.opening[session_id] = self.loop.create_future()
+        try:
+            stream = rt.room_stream_key(session_id)
+            newest = await self.redis.xrevrange(stream, count=1)
+            room = LocalRoom(session_id, stream, newest[0][0] if newest else "0-0")
+            self.rooms[session_id] = room
+            self.by_stream[stream] = room
+            opening.set_result(room)
+        except BaseException as error:
+            opening.set_exception(error)
+            opening.exception()  # retrieved: the sockets waiting on it get it, none may be
+            raise
+        finally:
+            del self.opening[session_id]
+        try:
+            await self._wake_reader()
+        except Exception:
+            # The reader then takes the new room in at the end of its current block (READ_BLOCK_MS).
+            log.warning("could not wake the live-room reader", exc_info=True)
+        return room
+
+    async def _presence(self, kind: str, conn: Connection) -> bool:
+        op = _PresenceOp(kind, conn, self.loop.create_future())
+        self.presence_ops.append(op)
+        self.presence_wanted.set()
+        return await op.done
+
+    async def _write_presence_forever(self) -> None:
+        """The one writer of joins and leaves: whatever queued meanwhile goes in one script call."""
+        while True:
+            await self.presence_wanted.wait()
+            self.presence_wanted.clear()
+            while self.presence_ops:
+                batch = self.presence_ops[:PRESENCE_BATCH]
+                del self.presence_ops[:PRESENCE_BATCH]
+                await self._write_presence(batch)
+
+    async def _write_presence(self, batch: list[_PresenceOp]) -> None:
+        now = time.time()
+        keys, args = [rt.active_rooms_key()], [now, now + rt.PRESENCE_TTL_SECONDS, rt.ROOM_KEY_TTL_SECONDS]
+        for op in batch:
+            c = op.conn
+            keys += [rt.connections_key(c.session_id, c.person), rt.presence_key(c.session_id)]
+            args += [op.kind, c.conn_id, c.person, c.session_id]
+        try:
+            out = await self.presence_script(keys=keys, args=args)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("live-room presence write of %d sockets failed: %r", len(batch), error)
+            retry = [op for op in batch if op.kind == "l" and op.attempts + 1 < LEAVE_ATTEMPTS]
+            for op in retry:
+                op.attempts += 1
+            # A join that failed fails its socket (the client reconnects). A leave is tried again, and after
+            # that given up without an error: its presence expires by itself, as no heartbeat refreshes a
+            # socket that left, and the presence sweeper closes the person's record then.
+            for op in batch:
+                if op in retry or op.done.done():
+                    continue
+                if op.kind == "l":
+                    op.done.set_result(False)
+                else:
+                    op.done.set_exception(error)
+                    op.done.exception()
+            self.presence_ops[:0] = retry
+            await asyncio.sleep(0.5)
+            return
+        n = len(batch)
+        for i, op in enumerate(batch):
+            room = self.rooms.get(op.conn.session_id)
+            if room is not None:
+                room.count = int(out[n + i])
+            if not op.done.done():
+                op.done.set_result(bool(out[i]))
 
     # --- Background tasks ----------------------------------------------------------------------------
 
@@ -140,6 +256,7 @@ class RoomFanout:
                 self.loop.create_task(self._run(self._read_forever, "reader")),
                 self.loop.create_task(self._run(self._tick_forever, "ticker")),
                 self.loop.create_task(self._run(self._heartbeat_forever, "heartbeat")),
+                self.loop.create_task(self._run(self._write_presence_forever, "presence")),
             ]
 
     async def _run(self, body, name: str) -> None:
@@ -200,11 +317,17 @@ class RoomFanout:
     async def _deliver(self, room: LocalRoom, raws: list[str]) -> None:
         if not raws or not room.connections:
             return
-        frame = raws[0] if len(raws) == 1 else "[" + ",".join(raws) + "]"
-        message = {"type": "websocket.send", "text": frame}
+        text = raws[0] if len(raws) == 1 else "[" + ",".join(raws) + "]"
+        message = {"type": "websocket.send", "text": text}
+        # The frame is built once and its bytes written to each socket that takes it as it is (nearly all);
+        # the others (connecting, or just connected and filtering what their history had) get the message.
+        frame = text_frame(text.encode())
+        now = time.monotonic()
+        oldest = _oldest_comment_id(raws)
         for i, conn in enumerate(list(room.connections), start=1):
             try:
-                await conn.sink.deliver(message, raws)
+                if not conn.sink.deliver_frame(frame, now, oldest):
+                    await conn.sink.deliver(message, raws)
             except Exception:
                 log.exception("could not deliver to a live-room socket")
             if i % YIELD_EVERY == 0:
@@ -259,13 +382,25 @@ class RoomFanout:
             keys += [rt.connections_key(c.session_id, c.person), rt.presence_key(c.session_id)]
             args += [c.conn_id, c.person]
         missing = await self.heartbeat_script(keys=keys, args=args)
-        for position in missing or []:
-            conn = conns[int(position) - 1]
-            room = self.rooms.get(conn.session_id)
-            # Still open here: its presence expired while this process was stalled; join it again.
-            if room is not None and conn in room.connections:
-                _, arrived = await self.join(conn.sink, conn.session_id, conn.person, conn)
-                await conn.sink.rejoined(arrived)
+        # Still open here: their presence expired while this process was stalled; join them again.
+        stale = [conns[int(position) - 1] for position in missing or []]
+        stale = [c for c in stale if c in getattr(self.rooms.get(c.session_id), "connections", ())]
+        rejoined = await asyncio.gather(*(self.join(c.sink, c.session_id, c.person, c) for c in stale))
+        for conn, (_, arrived) in zip(stale, rejoined, strict=True):
+            await conn.sink.rejoined(arrived)
+
+
+def _oldest_comment_id(raws: list[str]) -> int | None:
+    """The smallest comment id among the events of a pass (None without comments), read once per pass: a
+    socket still checking events against its history takes the ready frame when every comment is newer."""
+    ids = []
+    for raw in raws:
+        if '"type":"comment"' in raw:
+            try:
+                ids.append(int(json.loads(raw).get("id", 0)))
+            except (ValueError, TypeError):
+                ids.append(0)
+    return min(ids, default=None)
 
 
 @db

@@ -12,10 +12,12 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 
 from hub.consumers import CLOSE_FORBIDDEN, CLOSE_SIGN_IN, JsonSocket, db
+from hub.ws_frames import EXTENSION as FRAME_EXTENSION
 from livestreams import realtime as rt
 from livestreams.consumers.fanout import get_fanout
 from livestreams.models import LiveSession
@@ -27,7 +29,7 @@ from livestreams.services.room import COMMENT_MAX_LENGTH, RoomError
 VIEWER_COOKIE = "hub_viewer"
 # After connecting, frames are checked for comments already sent in the history for this long: longer than
 # any commit-to-publish delay.
-SETTLE_SECONDS = 10
+SETTLE_SECONDS = settings.HUB_ROOM_SETTLE_SECONDS
 VIEWER_COOKIE_SALT = "hub-viewer"
 
 
@@ -98,31 +100,44 @@ class RoomConsumer(JsonSocket):
     async def connect(self):
         self.conn = None
         self.ready = False
+        self.write_frame = ((self.scope.get("extensions") or {}).get(FRAME_EXTENSION) or {}).get("write")
         self.pending: list[str] = []
         self.user = self.scope.get("user")
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
-        access = await _load_access(self.user, session_id)
+        # Accept before any database work: a refusal is an accept and a close anyway (refuse()), and in a
+        # class-start storm the handshakes must not wait behind the database for daphne's handshake timeout.
+        await self.accept()
+        self.fanout = get_fanout()
+        if self.user.is_authenticated:
+            access = await _load_access(self.user, session_id)
+        else:
+            # Anonymous viewers all get the same answer: those arriving together share one load.
+            access = await self.fanout.shared(
+                ("access", session_id), 0, lambda: _load_access(self.user, session_id)
+            )
         if access is None:
-            await self.refuse(CLOSE_FORBIDDEN if self.user.is_authenticated else CLOSE_SIGN_IN)
+            await self.close(code=CLOSE_FORBIDDEN if self.user.is_authenticated else CLOSE_SIGN_IN)
             return
         self.session_id = session_id
         self.access = access
-        await self.accept()
 
         if self.user.is_authenticated:
             person = rt.user_person(self.user.pk)
         else:
             viewer = anonymous_viewer_id(self.scope.get("cookies", {}))
             person = f"a{viewer}" if viewer else f"c{uuid.uuid4().hex}"
-        self.fanout = get_fanout()
         # Register first, then read the history: nothing published in between is missed, and what arrives
         # twice is dropped below.
         self.conn, arrived = await self.fanout.join(self, session_id, person)
         if arrived and self.user.is_authenticated:
             await _presence_open(session_id, self.user.pk)
         after = self._after()
-        history = await _history(access.session, after)
-        count = await self.fanout.redis.zcount(rt.presence_key(session_id), time.time(), "+inf")
+        # A read that started after this socket was registered misses nothing it must have: the sockets of a
+        # storm that joined together share it.
+        history = await self.fanout.shared(
+            ("history", session_id, after), time.monotonic(), lambda: _history(access.session, after)
+        )
+        count = self.fanout.count(session_id)
         session = access.session
         await self.send_json(
             {
@@ -157,6 +172,18 @@ class RoomConsumer(JsonSocket):
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         raw = (query.get("after") or [""])[0]
         return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+    def deliver_frame(self, frame: bytes, now: float, oldest_comment: int | None) -> bool:
+        """Write the room's ready-made frame (the same bytes for every socket) when this socket takes the
+        events as they are: connected, on a server that lets frames be written as they are, and past the
+        settling time or with no comment in the frame that its history already had (the oldest comment's id
+        is read once per frame by the registry). Returns False when deliver() must do it."""
+        write = self.write_frame
+        if write is None or not self.ready:
+            return False
+        if now < self.settled_at and oldest_comment is not None and oldest_comment <= self.seen_up_to:
+            return False
+        return write(frame)
 
     async def deliver(self, message: dict, raws: list[str]) -> None:
         """Called by the room registry with a frame shared by every socket of the room."""
