@@ -223,6 +223,8 @@ REALTIME_MODULES = {
     "test_classes_celery",
     "test_studios_concurrency",
     "test_sqlite_concurrency",
+    "test_room_storm",
+    "test_proxy_two_processes",
 }
 
 
