@@ -15,13 +15,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hub.emails import email_queue
 from hub.permissions import get_scope
 from hub.services import notification_send
 from livestreams.models import (
@@ -76,38 +75,13 @@ def _absolute(path: str) -> str:
     return settings.HUB_PUBLIC_URL.rstrip("/") + path
 
 
-def _send_emails(user_ids: list[int], template: str, context: dict) -> None:
-    """Subject/text/html triplet under templates/livestreams/sales/email/, in the hub's language.
-
-    Runs after the commit: a mail server that is down must not undo an approval, so failures are logged."""
-    from hub.models import User
-
-    users = [u for u in User.objects.filter(pk__in=user_ids, is_active=True) if u.email]
-    if not users:
-        return
-    try:
-        with translation.override(settings.LANGUAGE_CODE):
-            base = f"livestreams/sales/email/{template}"
-            subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-            text = render_to_string(f"{base}.txt", context)
-            html = render_to_string(f"{base}.html", context)
-        messages = []
-        for user in users:
-            msg = EmailMultiAlternatives(subject, text, to=[user.email])
-            msg.attach_alternative(html, "text/html")
-            messages.append(msg)
-        get_connection().send_messages(messages)
-    except Exception:
-        logger.exception("could not send the %s email to %s", template, [u.pk for u in users])
-
-
 def _notify(users, *, kind: str, title: str, body: str = "", url: str = "") -> None:
     if users:
         notification_send(users=users, kind=kind, title=title, body=body, url=url)
 
 
 def _tell_merchants(ss: SalesSession, *, kind: str, title: str, body: str, email: str | None) -> None:
-    """In-app (pushed live to the bell) now, email after the commit."""
+    """In-app (pushed live to the bell) and by email, both sent once the change commits."""
     recipients = merchants_of(ss)
     url = reverse("sales:detail", args=[ss.pk])
     _notify(recipients, kind=kind, title=title, body=body, url=url)
@@ -120,8 +94,8 @@ def _tell_merchants(ss: SalesSession, *, kind: str, title: str, body: str, email
             "reason": ss.reject_reason,
             "url": _absolute(url),
         }
-        ids = [u.pk for u in recipients]
-        transaction.on_commit(lambda: _send_emails(ids, email, context))
+        # The outbox row is written with the change and sent once it commits (hub.emails).
+        email_queue(recipients=recipients, template=f"emails/sales_{email}", context=context)
 
 
 def notify_bookings_released(*, booking_ids: list[int]) -> None:
