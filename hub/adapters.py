@@ -28,3 +28,9 @@ class AccountAdapter(DefaultAccountAdapter):
             invitation_accept(token=token, user=user)
             request.session.pop(INVITATION_SESSION_KEY, None)
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mail (address confirmation, password reset) goes through the outbox like all others."""
+        from hub.emails import email_queue_message
+
+        email_queue_message(self.render_mail(template_prefix, email, context), template=template_prefix)

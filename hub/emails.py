@@ -87,6 +87,37 @@ def email_queue(
                 html=html,
             )
         )
+    return _store(rows)
+
+
+def email_queue_message(message, *, template: str) -> list:
+    """Queue an email that a library rendered itself (allauth's confirmation and password-reset mail, in the
+    language of the request that asked for it), so that it too goes out through the outbox."""
+    from hub.models import OutgoingEmail
+
+    html = next(
+        (body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
+    )
+    if message.content_subtype == "html":
+        html = message.body
+    return _store(
+        [
+            OutgoingEmail(
+                to=to,
+                template=template,
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                subject=message.subject[:250],
+                text=message.body,
+                html=html,
+            )
+            for to in message.to
+        ]
+    )
+
+
+def _store(rows: list) -> list:
+    from hub.models import OutgoingEmail
+
     if not rows:
         return []
     with transaction.atomic():
