@@ -287,7 +287,7 @@ class OutgoingEmail(models.Model):
     language = models.CharField(_("language"), max_length=10)
     subject = models.CharField(_("subject"), max_length=250)
     text = models.TextField(_("text"))
-    html = models.TextField(_("HTML"), blank=True)
+    html = models.TextField(_("HTML version"), blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # Not to be tried before this moment: the lease of the sender that claimed it, or the retry backoff.

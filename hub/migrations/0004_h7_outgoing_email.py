@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('language', models.CharField(max_length=10, verbose_name='language')),
                 ('subject', models.CharField(max_length=250, verbose_name='subject')),
                 ('text', models.TextField(verbose_name='text')),
-                ('html', models.TextField(blank=True, verbose_name='HTML')),
+                ('html', models.TextField(blank=True, verbose_name='HTML version')),
                 ('state', models.CharField(choices=[('pending', 'Waiting'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='state')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
                 ('not_before', models.DateTimeField(default=django.utils.timezone.now, verbose_name='not before')),

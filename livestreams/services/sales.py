@@ -39,6 +39,7 @@ from livestreams.selectors.sales import (
     can_review,
     measured_peak,
     merchants_of,
+    promotion_host_candidates,
     result_reportable,
     reviewers_of,
 )
@@ -73,6 +74,14 @@ class ProductData:
 
 def _absolute(path: str) -> str:
     return settings.HUB_PUBLIC_URL.rstrip("/") + path
+
+
+def host_refusal(emails: list[str]) -> str:
+    """One sentence for every address that cannot host: no account, or an account outside the scope."""
+    return _(
+        "These addresses cannot host this session: %(emails)s. Hosts are accounts within your organizations "
+        "or officials of its subdistrict or district."
+    ) % {"emails": ", ".join(emails)}
 
 
 def _notify(users, *, kind: str, title: str, body: str = "", url: str = "") -> None:
@@ -518,6 +527,15 @@ def promotion_schedule(
     if not can_manage_campaign(user, campaign) or not scope.manages_org_path(organization.path):
         raise PermissionDenied
     errors = _time_errors(starts_at, ends_at, now, campaign)
+    host_users = list(host_users)
+    allowed = set(
+        promotion_host_candidates(user=user, organization=organization)
+        .filter(pk__in=[u.pk for u in host_users])
+        .values_list("pk", flat=True)
+    )
+    refused = sorted(u.email for u in host_users if u.pk not in allowed)
+    if refused:
+        errors.setdefault("host_emails", []).append(host_refusal(refused))
     if errors:
         raise ValidationError(errors)
     session = LiveSession(

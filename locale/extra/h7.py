@@ -8,7 +8,7 @@ T = {
     "template": "模板",
     "language": "语言",
     "subject": "主题",
-    "HTML": "HTML",
+    "HTML version": "HTML 正文",
     "state": "状态",
     "attempts": "尝试次数",
     "not before": "最早发送时间",
@@ -16,4 +16,5 @@ T = {
     "last error": "最近错误",
     "Sent": "已发送",
     "Failed": "发送失败",
+    "These addresses cannot host this session: %(emails)s. Hosts are accounts within your organizations or officials of its subdistrict or district.": "以下地址不能主持本场直播：%(emails)s。主持人须为您所管理组织内的账号，或本街道、本区的领导干部。",
 }
