@@ -193,6 +193,9 @@ EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
 HUB_EMAIL_LEASE_SECONDS = env_int("HUB_EMAIL_LEASE_SECONDS", 300)
 HUB_EMAIL_MAX_ATTEMPTS = env_int("HUB_EMAIL_MAX_ATTEMPTS", 8)
 
+# An expired or foreign form gets the site's own 403 page (hub/errors.py).
+CSRF_FAILURE_VIEW = "hub.errors.csrf_failure"
+
 # Internationalization: Chinese first, English switchable.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
