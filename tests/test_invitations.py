@@ -77,7 +77,7 @@ def test_an_organizer_invites_an_organizer_for_an_organization_of_their_subtree(
         ({"role_kind": R.MEMBER, "organization": ""}, "这个字段是必填项"),
         (
             {"role_kind": R.MEMBER, "organization": "branch", "email": "not-an-address"},
-            "输入一个有效的 Email 地址",
+            "请输入有效的电子邮件地址",
         ),
     ],
 )
