@@ -16,5 +16,8 @@ urlpatterns = [
     path("", include("livestreams.urls.media")),
     path("", include("hub.dashboards.urls")),
 ]
+# Refusals and errors in the site's layout (templates/403.html, 404.html, 500.html; hub/errors.py).
+handler500 = "hub.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

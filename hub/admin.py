@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Notification, User
+from hub.models import Notification, OutgoingEmail, User
 
 
 class HubUserCreationForm(AdminUserCreationForm):
@@ -53,3 +53,20 @@ class NotificationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox, read-only: staff see what was sent and what failed (and why)."""
+
+    list_display = ["subject", "to", "state", "attempts", "created_at", "sent_at"]
+    list_filter = ["state", "template", "created_at"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -75,3 +75,39 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class OutgoingEmail(models.Model):
+    """One email in the outbox: written in the transaction of the change it tells about (so it exists exactly
+    when the change does), rendered in the recipient's language, sent by hub.tasks.email_send_queued and, when
+    that task is lost, by the beat sweep. Created only through hub.emails.email_queue."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.EmailField(_("to"))
+    template = models.CharField(_("template"), max_length=100)
+    language = models.CharField(_("language"), max_length=10)
+    subject = models.CharField(_("subject"), max_length=250)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML version"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Not to be tried before this moment: the lease of the sender that claimed it, or the retry backoff.
+    not_before = models.DateTimeField(_("not before"), default=timezone.now)
+    claim = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-id"]
+        # The sweep's query: pending rows that are due.
+        indexes = [models.Index(fields=["state", "not_before"], name="hub_outemail_due")]
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"

@@ -21,3 +21,19 @@ def purge_old_notifications(days: int = 180) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = Notification.objects.filter(read_at__isnull=False, created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(ignore_result=True)
+def email_send_queued(ids: list[int]) -> int:
+    """Send the outbox rows of one committed change (hub.emails.email_queue enqueues this)."""
+    from hub.emails import emails_deliver
+
+    return emails_deliver(ids=ids)
+
+
+@shared_task(ignore_result=True)
+def email_sweep() -> int:
+    """Beat: send every outbox row still waiting (its task was lost, or a retry is due)."""
+    from hub.emails import emails_deliver
+
+    return emails_deliver()

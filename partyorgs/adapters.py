@@ -1,3 +1,6 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
@@ -27,3 +30,21 @@ class AccountAdapter(DefaultAccountAdapter):
             invitation_accept(token=token, user=user)
             request.session.pop(INVITATION_SESSION_KEY, None)
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mail (address confirmation, password reset) goes through the outbox like all others,
+        signed with the hub's name (allauth would use the request's host, or nothing)."""
+        from allauth.core import context as allauth_context
+
+        from hub.emails import email_queue_message
+
+        ctx = {"request": allauth_context.request, "email": email, **context, "current_site": _site()}
+        email_queue_message(self.render_mail(template_prefix, email, ctx), template=template_prefix)
+
+    def format_email_subject(self, subject):
+        return f"[{settings.HUB_SITE_NAME}] {subject}"
+
+
+def _site() -> SimpleNamespace:
+    """What allauth's email templates call current_site: the hub's name (translated) and public address."""
+    return SimpleNamespace(name=str(settings.HUB_SITE_NAME), domain=urlsplit(settings.HUB_PUBLIC_URL).netloc)

@@ -6,6 +6,15 @@ Scopes:
 - merchant: manages one enterprise;
 - member: belongs to one branch (their PartyMember record);
 - hub staff (is_staff): everything.
+
+Refusals, one rule for every view and consumer (docs/development.md repeats it):
+- not signed in, on a page that needs an account → the sign-in page (then back);
+- signed in, but the page or action needs a role the user does not hold (a member at /dashboard/) → 403;
+- an object outside the user's scope (another region's class, another enterprise's session) → 404, exactly as
+  if it did not exist: `get_object_in_scope`, so that ids reveal nothing;
+- an object the user may see but not change (a class one may watch, its stream-key page) → 403.
+Both refusals are the site's pages (templates/403.html, 404.html: what happened, where to go); the
+permission matrix (tests/test_permission_matrix.py) checks the status and the layout of every page.
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.emails import email_send
+from hub.emails import email_queue
 from hub.models import User
 from partyorgs.models import Invitation, PartyMember, PartyOrganization, Role
 from partyorgs.permissions import get_scope
@@ -47,7 +47,6 @@ def invitation_create(
     enterprise=None,
     base_url: str = "",
     days: int = INVITATION_DAYS,
-    language: str | None = None,
 ):
     """Store an invitation and, once committed, email its link to the address.
 
@@ -70,10 +69,11 @@ def invitation_create(
     invitation.full_clean()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
+        # Never name what lies outside the inviter's scope: whether and where else the address is a member is
+        # not the inviter's to learn. The same neutral sentence for any branch.
         if role_kind == Invitation.RoleKind.MEMBER and hasattr(existing, "party_member"):
             raise ValidationError(
-                _("This person is already a Party member of %(branch)s.")
-                % {"branch": existing.party_member.branch}
+                _("This address cannot be invited as a Party member: a person belongs to one branch only.")
             )
         if Role.objects.filter(
             user=existing, kind=role_kind, organization=organization, region=region, enterprise=enterprise
@@ -95,19 +95,17 @@ def invitation_create(
     link = (base_url or settings.HUB_PUBLIC_URL).rstrip("/") + reverse(
         "partyorgs:invitation_open", args=[invitation.token]
     )
-    context = {
-        "invitation": invitation,
-        "link": link,
-        "inviter": str(created_by),
-        "role": invitation.get_role_kind_display(),
-        "scope": str(invitation.scope),
-        "site_name": settings.HUB_SITE_NAME,
-    }
-    language = language or translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(
-        lambda: email_send(
-            template="partyorgs/emails/invitation", to=email, context=context, language=language
-        )
+    # The outbox row is part of this transaction: no invitation without its email, no email without it.
+    email_queue(
+        recipients=[existing if existing is not None and existing.is_active else email],
+        template="emails/invitation",
+        context=lambda: {
+            "invitation": invitation,
+            "link": link,
+            "inviter": str(created_by),
+            "role": invitation.get_role_kind_display(),
+            "scope": str(invitation.scope),
+        },
     )
     return invitation
 

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.cache import cache
 
+from hub.emails import emails_deliver
 from hub.models import User
 from hub.services import notification_send
 from tests import factories as f
@@ -78,6 +79,7 @@ def test_with_open_sign_up_the_address_must_be_verified_before_signing_in(client
     assert resp.status_code == 302
     assert resp["Location"] == "/accounts/confirm-email/"
     assert "_auth_user_id" not in client.session
+    assert emails_deliver() == 1  # allauth's mail goes through the outbox too
     assert len(mail.outbox) == 1
     link = _link(mail.outbox[0])
     # Signing in before the click only re-sends the verification.
@@ -91,6 +93,7 @@ def test_with_open_sign_up_the_address_must_be_verified_before_signing_in(client
 def test_password_reset_by_email(client, member):
     resp = client.post("/accounts/password/reset/", {"email": member.email})
     assert resp.status_code == 302
+    assert emails_deliver() == 1
     assert len(mail.outbox) == 1
     assert "密码" in mail.outbox[0].subject
     resp = client.get(_link(mail.outbox[0]), follow=True)

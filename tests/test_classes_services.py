@@ -6,11 +6,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from hub.emails import emails_deliver
 from hub.models import Notification
 from livestreams.models import ClassSeries, LiveSession, PartyClass, Reminder, SessionAudience
 from livestreams.services.classes import (
     Recurrence,
-    class_change_email,
     party_class_cancel,
     party_class_update,
 )
@@ -165,10 +165,20 @@ def test_cancelling_the_following_occurrences_of_a_series(world, organizer):
 
 
 def test_the_change_email_goes_to_each_notified_person(world, organizer, member):
+    others = members_of(world.branch_a, 2)
     (pc,) = schedule(world, organizer, title="党史学习")
-    sent = class_change_email(session_id=pc.pk, change="moved", user_ids=[member.pk, organizer.pk])
-    assert sent == 2
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([member.email, organizer.email])
+    emails_deliver()  # the "new class" email
+    mail.outbox.clear()
+    new_start = pc.session.starts_at + timedelta(hours=1)
+    party_class_update(
+        by=organizer,
+        party_class=pc,
+        details=details(world, title="党史学习", starts_at=new_start, ends_at=new_start + timedelta(hours=1)),
+    )
+    told = set(Notification.objects.filter(kind="class_moved").values_list("user__email", flat=True))
+    assert told == {member.email, *(m.user.email for m in others)}
+    assert emails_deliver() == len(told)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(told)
     assert "党史学习" in mail.outbox[0].subject
     assert f"/classes/{pc.pk}/" in mail.outbox[0].body
 

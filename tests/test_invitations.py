@@ -11,9 +11,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from hub.emails import emails_deliver
 from hub.models import User
 from partyorgs.models import Invitation, PartyMember, Role
 from partyorgs.services import invitation_accept, invitation_create
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 R = Invitation.RoleKind
@@ -50,6 +52,7 @@ def test_an_organizer_invites_a_member_into_a_branch_of_their_subtree(
         world.branch_a,
         organizer,
     )
+    assert emails_deliver() == 1  # the outbox row written with the invitation; the task does this on commit
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["new.member@example.com"]
@@ -74,7 +77,7 @@ def test_an_organizer_invites_an_organizer_for_an_organization_of_their_subtree(
         ({"role_kind": R.MEMBER, "organization": ""}, "这个字段是必填项"),
         (
             {"role_kind": R.MEMBER, "organization": "branch", "email": "not-an-address"},
-            "输入一个有效的 Email 地址",
+            "请输入有效的电子邮件地址",
         ),
     ],
 )
@@ -269,10 +272,25 @@ def test_invitations_outside_the_scope_cannot_be_withdrawn(client, organizer, ot
 
 
 def test_a_member_cannot_be_invited_twice(organizer, member, world):
-    with pytest.raises(ValidationError, match="已是"):
+    with pytest.raises(ValidationError, match="一名党员只能属于一个党支部"):
         invitation_create(
             created_by=organizer, email=member.email, role_kind=R.MEMBER, organization=world.branch_a2
         )
+
+
+@pytest.mark.parametrize("where", ["own subtree", "other region"])
+def test_the_refusal_never_names_the_branch_or_region_of_an_address(client, organizer, world, where):
+    """Issue 11 item 12: the form told any organizer which branch, in any region, an address belongs to."""
+    branch = world.branch_a2 if where == "own subtree" else world.branch_b
+    f.MemberFactory(user=f.UserFactory(email="someone@example.com"), branch=branch)
+    client.force_login(organizer)
+    resp = _invite(client, email="SomeOne@example.com", role_kind=R.MEMBER, organization=world.branch_a.pk)
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "一名党员只能属于一个党支部" in html
+    # Nothing outside the inviter's scope is named (their own organizations are in the form's choices).
+    for name in (world.branch_b.name, world.root_b.name, world.sub_b.name):
+        assert name not in html
+    assert not Invitation.objects.exists() and mail.outbox == []
 
 
 def test_staff_see_every_invitation_and_organizers_those_of_their_subtree(

@@ -33,11 +33,17 @@ def test_every_page_answers_each_persona_as_expected(w, area, personas):
             client = Client()
             if persona != "anonymous":
                 client.force_login(personas[persona])
-            status = client.get(url).status_code
+            response = client.get(url)
+            status = response.status_code
             expected = _expected(spec, persona)
             checked += 1
             if status != expected:
                 failures.append(f"{url} as {persona}: {status}, expected {expected}")
+            # Every refusal is a page of the site (templates/403.html, 404.html or the view's own page in the
+            # layout), never Django's bare English one.
+            if status in (403, 404) and response["Content-Type"].startswith("text/html"):
+                if 'id="site-nav"' not in response.content.decode():
+                    failures.append(f"{url} as {persona}: a {status} outside the site's layout")
     assert checked > 0
     assert failures == []
 

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from hub.models import Notification
+from hub.emails import emails_deliver
+from hub.models import Notification, OutgoingEmail
 from hub.services import user_group
 from livestreams.models import LiveSession, SalesSession, StudioBooking
 from livestreams.selectors.sales import public_schedule
@@ -47,6 +48,8 @@ def test_the_building_manager_approves_and_the_merchant_is_told(
     # Told in the hub and by email, in Chinese.
     note = Notification.objects.get(user=merchant, kind="sales_approved")
     assert note.url == f"/sales/{pending.pk}/" and "审批通过" in note.title
+    assert OutgoingEmail.objects.get().to == "merchant@example.com"  # written with the approval
+    assert emails_deliver() == 1  # what the task run on commit does
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == ["merchant@example.com"]
@@ -92,6 +95,7 @@ def test_rejection_needs_a_reason_and_keeps_the_session_off_the_schedule(
     assert StudioBooking.objects.get().state == StudioBooking.State.RELEASED
     note = Notification.objects.get(user=merchant, kind="sales_rejected")
     assert note.body == "与楼宇消防检查时间冲突，请改期"
+    assert emails_deliver() == 1
     assert len(mail.outbox) == 1 and "与楼宇消防检查时间冲突" in mail.outbox[0].body
     page = client_for(merchant).get(f"/sales/{pending.pk}/").content.decode()
     assert "已驳回" in page and "与楼宇消防检查时间冲突，请改期" in page
@@ -167,6 +171,7 @@ def test_approving_twice_approves_once(world, organizer, staff, pending, django_
     pending.refresh_from_db()
     assert pending.approval == SalesSession.Approval.APPROVED and pending.reviewed_by == organizer
     assert Notification.objects.filter(kind="sales_approved").count() == 1
+    assert emails_deliver() == 1
     assert len(mail.outbox) == 1
     response = client_for(organizer).post(f"/sales/{pending.pk}/approve/", follow=True)
     assert "已经审核过" in response.content.decode()

@@ -4,13 +4,14 @@ schedule of approved sessions."""
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from livestreams.models import Campaign, LiveSession, PromotionSession
 from livestreams.selectors.sales import public_schedule
-from livestreams.services.sales import campaign_create, sales_session_approve
+from livestreams.services.sales import campaign_create, promotion_schedule, sales_session_approve
+from tests import factories as f
 from tests.sales_helpers import local, register
 
 pytest_plugins = ["tests.sales_fixtures"]
@@ -114,6 +115,59 @@ def test_a_promotional_session_must_fall_within_the_campaign(world, organizer, c
         f"/campaigns/{campaign.pk}/promotions/new/", {**data, "host_emails": "nobody@nowhere.example"}
     )
     assert "nobody@nowhere.example" in response.content.decode()
+    assert not PromotionSession.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "who", ["no account", "other region's organizer", "other region's member", "inactive"]
+)
+def test_hosts_outside_the_scope_are_refused_like_addresses_without_an_account(
+    world, organizer, other_organizer, official, campaign, who
+):
+    """Issue 11 item 12: "no account for ..." told an organizer which addresses exist, and hosts from anywhere
+    were accepted. One neutral sentence for all of them; nothing is created."""
+    address = {
+        "no account": "nobody@nowhere.example",
+        "other region's organizer": other_organizer.email,
+        "other region's member": f.MemberFactory(
+            user=f.UserFactory(email="far@example.com"), branch=world.branch_b
+        ).user.email,
+        "inactive": f.UserFactory(email="left@example.com", is_active=False).email,
+    }[who]
+    start = local(2, 19)
+    data = {
+        "title": "区长带您品二七美食",
+        "host_names": "区长",
+        "organization": world.root_a.pk,
+        "host_emails": f"official@example.com, {address.upper()}",
+        "platform": "hub",
+        "starts_at": start.strftime(FMT),
+        "ends_at": (start + timedelta(hours=2)).strftime(FMT),
+    }
+    html = client_for(organizer).post(f"/campaigns/{campaign.pk}/promotions/new/", data).content.decode()
+    assert f"以下地址不能主持本场直播：{address.lower()}。" in html
+    assert "official@example.com。" not in html  # the district's official may host
+    assert "没有账号" not in html and world.branch_b.name not in html
+    assert not PromotionSession.objects.exists()
+
+
+def test_the_service_refuses_hosts_outside_the_scope_too(
+    world, organizer, other_organizer, official, campaign
+):
+    start = local(2, 19)
+    with pytest.raises(ValidationError) as exc:
+        promotion_schedule(
+            user=organizer,
+            campaign=campaign,
+            organization=world.root_a,
+            title="x",
+            host_names="x",
+            host_users=[official, other_organizer],
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
+    assert list(exc.value.message_dict) == ["host_emails"]
+    assert other_organizer.email in exc.value.message_dict["host_emails"][0]
     assert not PromotionSession.objects.exists()
 
 

@@ -199,6 +199,14 @@ EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+# Seconds an SMTP call may take; also bounds how long an outbox sender can hold a row (hub.emails).
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
+# The outbox (hub.emails): how long a sender holds the rows it claimed, and how often a failure is retried.
+HUB_EMAIL_LEASE_SECONDS = env_int("HUB_EMAIL_LEASE_SECONDS", 300)
+HUB_EMAIL_MAX_ATTEMPTS = env_int("HUB_EMAIL_MAX_ATTEMPTS", 8)
+
+# An expired or foreign form gets the site's own 403 page (hub/errors.py).
+CSRF_FAILURE_VIEW = "hub.errors.csrf_failure"
 
 # Internationalization: Chinese first, English switchable.
 LANGUAGE_CODE = "zh-hans"
@@ -269,6 +277,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each issue adds its periodic tasks here; all of them are short and idempotent.
 CELERY_BEAT_SCHEDULE: dict = {
     "hub-heartbeat": {"task": "hub.tasks.beat_heartbeat", "schedule": timedelta(seconds=30)},
+    "hub-email-sweep": {
+        "task": "hub.tasks.email_sweep",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
     "hub-purge-read-notifications": {
         "task": "hub.tasks.purge_old_notifications",
         "schedule": crontab(hour=3, minute=30),

@@ -16,7 +16,8 @@ from .base import DATABASES, VAR_DIR  # noqa: E402
 DEBUG = False
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# locmem in the test process; a worker subprocess that must reach a real SMTP server is told otherwise.
+EMAIL_BACKEND = os.environ.get("HUB_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

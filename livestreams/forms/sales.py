@@ -6,14 +6,19 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import User
 from livestreams.models import Campaign, SalesResult, SalesSession
-from livestreams.selectors.sales import enterprises_of_merchant, enterprises_with_history, host_candidates
+from livestreams.selectors.sales import (
+    enterprises_of_merchant,
+    enterprises_with_history,
+    host_candidates,
+    promotion_host_candidates,
+)
 from livestreams.selectors.studios import buildings_managed, studios_bookable
+from livestreams.services.sales import host_refusal
 from livestreams.services.sales_import import MAX_BYTES
 from partyorgs.models import PartyOrganization
 from partyorgs.permissions import get_scope
@@ -252,6 +257,7 @@ class PromotionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         scope = get_scope(user)
         self.fields["organization"].queryset = PartyOrganization.objects.filter(
             scope.managed_orgs_q()
@@ -259,11 +265,16 @@ class PromotionForm(forms.Form):
 
     def clean_host_emails(self):
         raw = self.cleaned_data.get("host_emails", "")
-        emails = [e.lower() for e in re.split(r"[\s,，;；]+", raw) if e]
-        users = list(User.objects.filter(Q(email__in=emails)))
-        unknown = sorted(set(emails) - {u.email.lower() for u in users})
-        if unknown:
-            raise ValidationError(
-                _("No account has these addresses: %(emails)s") % {"emails": ", ".join(unknown)}
-            )
+        emails = {e.lower() for e in re.split(r"[\s,，;；]+", raw) if e}
+        organization = self.cleaned_data.get("organization")
+        if not emails or organization is None:
+            return []
+        users = list(
+            promotion_host_candidates(user=self.user, organization=organization).filter(email__in=emails)
+        )
+        refused = sorted(emails - {u.email.lower() for u in users})
+        if refused:
+            # The same words for an address without an account and for one outside the organizer's scope:
+            # the form must not tell which addresses exist.
+            raise ValidationError(host_refusal(refused))
         return users

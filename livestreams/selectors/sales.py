@@ -29,7 +29,7 @@ from livestreams.models import (
     SalesSession,
     StudioBooking,
 )
-from partyorgs.models import Enterprise, Role, ancestor_paths
+from partyorgs.models import Enterprise, PartyOrganization, Role, ancestor_paths
 from partyorgs.permissions import Scope, get_scope
 
 A = SalesSession.Approval
@@ -207,6 +207,32 @@ def host_candidates(*, enterprise: Enterprise) -> QuerySet[User]:
     return User.objects.filter(
         roles__kind=Role.Kind.MERCHANT, roles__enterprise=enterprise, is_active=True
     ).distinct()
+
+
+def promotion_host_candidates(*, user, organization: PartyOrganization) -> QuerySet[User]:
+    """People an organizer may name as hosts of a promotional session of `organization`: accounts within the
+    organizer's own scope (members and organizers of the managed organizations, merchants of enterprises the
+    organizer sees) and the officials of the organization's subdistrict or district (the district head selling
+    local food). Nobody else, whether or not an account exists (hub staff: anyone)."""
+    scope = get_scope(user)
+    active = User.objects.filter(is_active=True)
+    if scope.is_staff:
+        return active
+    regions = [r for r in (organization.region_id, getattr(organization.region, "parent_id", None)) if r]
+    q = (
+        Q(pk=user.pk)
+        | scope.managed_orgs_q("party_member__branch__")
+        | Q(
+            roles__kind=Role.Kind.ORGANIZER,
+            roles__organization__in=PartyOrganization.objects.filter(scope.managed_orgs_q()),
+        )
+        | Q(
+            roles__kind=Role.Kind.MERCHANT,
+            roles__enterprise__in=Enterprise.objects.filter(scope.visible_enterprises_q()),
+        )
+        | Q(roles__kind=Role.Kind.OFFICIAL, roles__region_id__in=regions)
+    )
+    return active.filter(q).distinct()
 
 
 def enterprises_of_merchant(user) -> QuerySet[Enterprise]:

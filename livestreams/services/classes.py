@@ -1,7 +1,7 @@
 """Writes of the Party-class area: schedule (with recurrence), edit, cancel, replay link, cover images.
 
 Every change that the audience must know about notifies it in-app inside the same transaction (so a failed
-change notifies nobody) and emails it from a Celery task once the change is committed.
+change notifies nobody) and emails it through the outbox (hub.emails), written in that same transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from hub.emails import email_queue
 from hub.services import notification_send
 from livestreams.models import (
     ClassSeries,
@@ -173,11 +174,11 @@ def _when(session: LiveSession) -> str:
 
 
 def _notify_audience(*, sessions: list[LiveSession], change: str, extra_users=(), reason: str = "") -> None:
-    """In-app notices to the audience now (same transaction), emails once committed."""
+    """In-app notices and outbox emails to the audience in the same transaction; both go out on commit."""
     if not sessions:
         return
     first = sessions[0]
-    users = {u.pk: u for u in audience_users(first).only("id")}
+    users = {u.pk: u for u in audience_users(first).only("id", "email", "is_active")}
     for u in extra_users:
         users.setdefault(u.pk, u)
     if not users:
@@ -186,14 +187,12 @@ def _notify_audience(*, sessions: list[LiveSession], change: str, extra_users=()
         title, body = class_change_text(first, change, count=len(sessions), reason=reason)
     url = reverse("classes:detail", args=[first.pk])
     notification_send(users=list(users.values()), kind=f"class_{change}", title=title, body=body, url=url)
-    user_ids = list(users)
 
-    def enqueue():
-        from livestreams.tasks.classes import email_class_change
+    def context() -> dict:  # called in each recipient language
+        title, body = class_change_text(first, change, count=len(sessions), reason=reason)
+        return {"title": title, "body": body, "url": settings.HUB_PUBLIC_URL.rstrip("/") + url}
 
-        email_class_change.delay(first.pk, change, user_ids, len(sessions), reason)
-
-    transaction.on_commit(enqueue)
+    email_queue(recipients=users.values(), template="emails/class_change", context=context)
 
 
 def class_change_text(
@@ -333,7 +332,7 @@ def party_class_update(*, by, party_class: PartyClass, details: ClassDetails) ->
     class_scope_check(by=by, details=details)
     _check_details(details)
     pc = PartyClass.objects.get(pk=session.pk)
-    before_users = list(audience_users(session).only("id"))
+    before_users = list(audience_users(session).only("id", "email", "is_active"))
     moved = (session.starts_at, session.ends_at) != (details.starts_at, details.ends_at)
     _apply(session, pc, details)
     if details.cover is not None:
@@ -409,36 +408,6 @@ def class_start_notify(*, session_id: int, now: datetime | None = None) -> bool:
             url=reverse("livestreams:room", args=[session_id]),
         )
     return True
-
-
-def class_change_email(
-    *, session_id: int, change: str, user_ids: list[int], count: int = 1, reason: str = ""
-) -> int:
-    """Email the notice of a change to the people who got it in-app. Returns how many emails were sent."""
-    from django.core import mail
-    from django.template.loader import render_to_string
-
-    from hub.models import User
-
-    session = LiveSession.objects.filter(pk=session_id).first()
-    if session is None:
-        return 0
-    url = settings.HUB_PUBLIC_URL.rstrip("/") + reverse("classes:detail", args=[session_id])
-    messages = []
-    with override(settings.LANGUAGE_CODE):
-        title, body = class_change_text(session, change, count=count, reason=reason)
-        for user in (
-            User.objects.filter(pk__in=user_ids, is_active=True).exclude(email="").only("id", "email", "name")
-        ):
-            text = render_to_string(
-                "livestreams/classes/email/change.txt",
-                {"user": user, "title": title, "body": body, "url": url},
-            )
-            messages.append(mail.EmailMessage(title, text, None, [user.email]))
-    if not messages:
-        return 0
-    with mail.get_connection() as conn:
-        return conn.send_messages(messages) or 0
 
 
 def branches_behind_notify(*, today: date | None = None) -> int:

@@ -12,8 +12,9 @@ a frequent beat task.
 - A reminder is dropped, not sent late, when its session has started (or is no longer scheduled), and when a
   nearer reminder of the same session is already due (after an outage only the closest one goes out).
 
-Email is sent after the commit, so it is never sent twice; a crash between commit and the mail server's
-answer loses that email (the in-app notification is there).
+Emails are outbox rows (hub.emails) written in the batch's transaction: a batch that commits has all its
+emails, and a worker killed after the commit leaves them to the next sender (at least once to the mail
+server, marked sent per row).
 """
 
 from __future__ import annotations
@@ -22,16 +23,15 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core import mail
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
+from hub.emails import email_queue
 from hub.models import User
 from hub.services import notification_send
 from livestreams.models import LiveSession, Reminder
@@ -219,8 +219,9 @@ def _send_batch(now: datetime, batch_size: int) -> int:
         for state, ids in settle.items():
             Reminder.objects.filter(pk__in=ids, state=R.PENDING).update(state=state, claimed_at=now)
         user_ids = {r.user_id for rs in send.values() for r in rs}
-        users = {u.pk: u for u in User.objects.filter(pk__in=user_ids).only("id", "email", "name")}
-        emails = []
+        users = {
+            u.pk: u for u in User.objects.filter(pk__in=user_ids).only("id", "email", "name", "is_active")
+        }
         with override(settings.LANGUAGE_CODE):
             for sid, rs in send.items():
                 s = sessions[sid]
@@ -238,27 +239,20 @@ def _send_batch(now: datetime, batch_size: int) -> int:
                 path = reverse("livestreams:room", args=[sid])
                 recipients = [users[r.user_id] for r in rs if r.user_id in users]
                 notification_send(users=recipients, kind="session_reminder", title=title, body=body, url=path)
-                url = settings.HUB_PUBLIC_URL.rstrip("/") + path
-                for u in recipients:
-                    if u.email:
-                        text = render_to_string(
-                            "livestreams/classes/email/reminder.txt",
-                            {"user": u, "session": s, "title": title, "body": body, "url": url},
-                        )
-                        emails.append(mail.EmailMessage(title, text, None, [u.email]))
-        if emails:
-            transaction.on_commit(lambda: _send_emails(emails))
+                email_queue(
+                    recipients=recipients,
+                    template="emails/session_reminder",
+                    context=_reminder_context(s, now, settings.HUB_PUBLIC_URL.rstrip("/") + path),
+                )
         return len(rows)
 
 
-def _send_emails(messages: list) -> None:
-    try:
-        with mail.get_connection(fail_silently=False) as conn:
-            conn.send_messages(messages)
-    except Exception:  # the in-app notification went out; a mail outage must not fail the task
-        import logging
+def _reminder_context(session: LiveSession, now: datetime, url: str):
+    def context() -> dict:  # called in each recipient language
+        title, body = reminder_text(session, now)
+        return {"title": title, "body": body, "url": url}
 
-        logging.getLogger(__name__).exception("sending %s reminder emails failed", len(messages))
+    return context
 
 
 def reminders_send_due(

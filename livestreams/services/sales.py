@@ -15,13 +15,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hub.emails import email_queue
 from hub.services import notification_send
 from livestreams.models import (
     Campaign,
@@ -39,6 +38,7 @@ from livestreams.selectors.sales import (
     can_review,
     measured_peak,
     merchants_of,
+    promotion_host_candidates,
     result_reportable,
     reviewers_of,
 )
@@ -76,29 +76,12 @@ def _absolute(path: str) -> str:
     return settings.HUB_PUBLIC_URL.rstrip("/") + path
 
 
-def _send_emails(user_ids: list[int], template: str, context: dict) -> None:
-    """Subject/text/html triplet under templates/livestreams/sales/email/, in the hub's language.
-
-    Runs after the commit: a mail server that is down must not undo an approval, so failures are logged."""
-    from hub.models import User
-
-    users = [u for u in User.objects.filter(pk__in=user_ids, is_active=True) if u.email]
-    if not users:
-        return
-    try:
-        with translation.override(settings.LANGUAGE_CODE):
-            base = f"livestreams/sales/email/{template}"
-            subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-            text = render_to_string(f"{base}.txt", context)
-            html = render_to_string(f"{base}.html", context)
-        messages = []
-        for user in users:
-            msg = EmailMultiAlternatives(subject, text, to=[user.email])
-            msg.attach_alternative(html, "text/html")
-            messages.append(msg)
-        get_connection().send_messages(messages)
-    except Exception:
-        logger.exception("could not send the %s email to %s", template, [u.pk for u in users])
+def host_refusal(emails: list[str]) -> str:
+    """One sentence for every address that cannot host: no account, or an account outside the scope."""
+    return _(
+        "These addresses cannot host this session: %(emails)s. Hosts are accounts within your organizations "
+        "or officials of its subdistrict or district."
+    ) % {"emails": ", ".join(emails)}
 
 
 def _notify(users, *, kind: str, title: str, body: str = "", url: str = "") -> None:
@@ -107,7 +90,7 @@ def _notify(users, *, kind: str, title: str, body: str = "", url: str = "") -> N
 
 
 def _tell_merchants(ss: SalesSession, *, kind: str, title: str, body: str, email: str | None) -> None:
-    """In-app (pushed live to the bell) now, email after the commit."""
+    """In-app (pushed live to the bell) and by email, both sent once the change commits."""
     recipients = merchants_of(ss)
     url = reverse("sales:detail", args=[ss.pk])
     _notify(recipients, kind=kind, title=title, body=body, url=url)
@@ -120,8 +103,8 @@ def _tell_merchants(ss: SalesSession, *, kind: str, title: str, body: str, email
             "reason": ss.reject_reason,
             "url": _absolute(url),
         }
-        ids = [u.pk for u in recipients]
-        transaction.on_commit(lambda: _send_emails(ids, email, context))
+        # The outbox row is written with the change and sent once it commits (hub.emails).
+        email_queue(recipients=recipients, template=f"emails/sales_{email}", context=context)
 
 
 def notify_bookings_released(*, booking_ids: list[int]) -> None:
@@ -544,6 +527,15 @@ def promotion_schedule(
     if not can_manage_campaign(user, campaign) or not scope.manages_org_path(organization.path):
         raise PermissionDenied
     errors = _time_errors(starts_at, ends_at, now, campaign)
+    host_users = list(host_users)
+    allowed = set(
+        promotion_host_candidates(user=user, organization=organization)
+        .filter(pk__in=[u.pk for u in host_users])
+        .values_list("pk", flat=True)
+    )
+    refused = sorted(u.email for u in host_users if u.pk not in allowed)
+    if refused:
+        errors.setdefault("host_emails", []).append(host_refusal(refused))
     if errors:
         raise ValidationError(errors)
     session = LiveSession(

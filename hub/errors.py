@@ -1,0 +1,43 @@
+"""The refusal and error pages: 403, 404 and the CSRF failure in the site's layout, and a 500 page that needs
+nothing but templates. Django's own handlers render templates/403.html and 404.html (with the request's
+context, in the request's language); the two below replace Django's 500 handler and CSRF failure view."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+# When even the layout cannot be rendered (a broken template, a missing static manifest), this page still is.
+BARE_500 = (
+    '<!doctype html><html lang="zh-hans"><meta charset="utf-8"><title>500</title>'
+    "<h1>服务器出错 / Server error</h1><p><a href='/'>首页 / Home</a></p></html>"
+)
+
+
+def server_error(request):
+    """handler500. The layout is rendered without the context processors: they read the session, the user and
+    the notifications from the database, which may be what failed. The page is in the request's language (the
+    locale middleware has already chosen it) and shows the visitor's navigation."""
+    context = {
+        "request": request,
+        "user": AnonymousUser(),
+        "site_name": settings.HUB_SITE_NAME,
+    }
+    try:
+        html = render_to_string("500.html", context)
+    except Exception:
+        logger.exception("the 500 page itself failed to render")
+        html = BARE_500
+    return HttpResponseServerError(html)
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: an expired or foreign form is a 403 that says what to do, not Django's English page."""
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)
