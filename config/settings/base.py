@@ -206,8 +206,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# MEDIA_ROOT is public: anyone may fetch it at MEDIA_URL, so it holds covers and product images only.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files only the hub's processes read (recorded lectures of classes): never served (hub/storage.py).
+HUB_PRIVATE_MEDIA_ROOT = Path(env_str("HUB_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+STORAGES["private"] = {"BACKEND": "hub.storage.PrivateFileStorage"}
+if HUB_PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ImproperlyConfigured(
+        "HUB_PRIVATE_MEDIA_ROOT must not be inside DJANGO_MEDIA_ROOT: everything there is served to anyone."
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

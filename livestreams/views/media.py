@@ -67,9 +67,10 @@ def _from_media_server(request) -> bool:
 class CallbackForm(forms.Form):
     """What nginx-rtmp posts (application/x-www-form-urlencoded); the publisher's ?key= comes along."""
 
-    name = forms.CharField(max_length=200)
+    # Not stripped: the stream name and key are checked exactly as nginx-rtmp uses them.
+    name = forms.CharField(max_length=200, strip=False)
     clientid = forms.CharField(max_length=32)
-    key = forms.CharField(max_length=200, required=False)
+    key = forms.CharField(max_length=200, required=False, strip=False)
     addr = forms.GenericIPAddressField(required=False)
     path = forms.CharField(max_length=1000, required=False)
 

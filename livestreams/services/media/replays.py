@@ -51,7 +51,7 @@ def recording_probe(*, recording_id: int) -> Recording:
         return recording
     path = Path(settings.HUB_MEDIA_RECORD_DIR) / recording.file_name
     try:
-        info = media_probe(path)
+        info = media_probe(path, container="flv")
     except MediaProbeError as exc:
         log.warning("recording %s is unreadable: %s", recording.file_name, exc)
         info = None
