@@ -364,6 +364,10 @@ HUB_MEDIA_KEY_EARLY_MINUTES = env_int("HUB_MEDIA_KEY_EARLY_MINUTES", 30)
 HUB_MEDIA_UPDATE_SECONDS = env_int("HUB_MEDIA_UPDATE_SECONDS", 10)
 HUB_MEDIA_END_GRACE_SECONDS = env_int("HUB_MEDIA_END_GRACE_SECONDS", 30)
 HUB_MEDIA_LECTURE_MAX_MB = env_int("HUB_MEDIA_LECTURE_MAX_MB", 2048)
+# How long a signed HLS or replay link works; the live room fetches a fresh one half way through.
+HUB_MEDIA_LINK_SECONDS = env_int("HUB_MEDIA_LINK_SECONDS", 600)
+if HUB_MEDIA_LINK_SECONDS < 30:
+    raise ImproperlyConfigured("HUB_MEDIA_LINK_SECONDS must be 30 or more.")
 # The callbacks answer over plain HTTP on the internal network; never redirect them to https.
 SECURE_REDIRECT_EXEMPT = [r"^mediaserver/"]
 # --- live rooms ---

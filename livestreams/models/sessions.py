@@ -68,6 +68,8 @@ class LiveSession(models.Model):
     )
     external_url = models.URLField(_("external platform URL"), blank=True)
     replay_url = models.URLField(_("replay URL"), blank=True)
+    # Part of every signed HLS/replay link (livestreams.playback): a new generation revokes the old links.
+    media_link_generation = models.PositiveIntegerField(default=1, editable=False)
     cover = models.ImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
     # Audience: organizations (SessionAudience rows) and/or every member organization of an alliance.
     audience_alliance = models.ForeignKey(

@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -26,7 +27,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from livestreams.models import LiveSession
 from livestreams.permissions import get_session_for_user
-from livestreams.playback import hls_playlist_url, stream_name
+from livestreams.playback import (
+    has_hub_replay,
+    hls_playlist_url,
+    replay_file_url,
+    replay_version,
+    stream_name,
+)
+from livestreams.playback import playback_links as links_for
 from livestreams.selectors.media import (
     lecture_of,
     publishes_of,
@@ -174,6 +182,7 @@ def stream(request, pk: int):
             obs_key=f"{name}?key={key}" if key else "",
             full_url=f"{settings.HUB_MEDIA_RTMP_URL.rstrip('/')}/{name}?key={key}" if key else "",
             hls_url=hls_playlist_url(session),
+            links_refresh_in=links_for(session)["refreshIn"],
             publishes=publishes_of(session),
             recordings=recordings_of(session),
             lecture=lecture_of(session) if session.kind == LiveSession.Kind.PARTY_CLASS else None,
@@ -200,6 +209,51 @@ def stream_key_rotate(request, pk: int):
             % {"s": settings.HUB_MEDIA_UPDATE_SECONDS},
         )
     return redirect("media:stream", pk=session.pk)
+
+
+@login_required
+@require_POST
+def playback_links_rotate(request, pk: int):
+    session = _managed_session(request, pk)
+    if session.playback != LiveSession.Playback.HUB:
+        raise Http404
+    media.playback_links_rotate(session=session)
+    messages.success(
+        request,
+        _(
+            "New viewing links were made. Copied links no longer work; people in the live room get new ones by themselves."
+        ),
+    )
+    return redirect("media:stream", pk=session.pk)
+
+
+# --- viewing links: for everyone who may see the session ----------------------------------------------
+
+
+@never_cache  # signed links: no cache may keep them past their time
+@require_GET
+def playback_links(request, pk: int):
+    """Fresh signed links of the session's video for the live room and the preview, which ask again before
+    they expire. Asked by anyone who may see the session (404 otherwise, as the room)."""
+    session, _can_manage = get_session_for_user(request.user, pk)
+    return JsonResponse(links_for(session))
+
+
+@never_cache
+@require_GET
+def replay(request, pk: int):
+    """The hub's address of a replay it made (what the session's replay link points at): who may see the
+    session is sent on to a fresh signed link of the media server; anyone else is asked to sign in or 404."""
+    try:
+        session, _can_manage = get_session_for_user(request.user, pk)
+    except Http404:
+        if not request.user.is_authenticated:
+            # A member who follows a shared replay link is asked to sign in, not told "not found".
+            return redirect_to_login(request.get_full_path())
+        raise
+    if not has_hub_replay(session):
+        raise Http404
+    return redirect(replay_file_url(session, replay_version(session)))
 
 
 class LectureForm(forms.Form):
