@@ -5,8 +5,9 @@ from datetime import timedelta
 from urllib.parse import urljoin
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from livestreams.models import LiveSession, StreamPublish
@@ -78,7 +79,8 @@ def test_an_ended_session_shows_no_working_key(world, organizer):
     session = _session(world, status=S.ENDED)
     page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "密钥已失效" in page
-    assert LiveSession.objects.get(pk=session.pk).stream_key == ""
+    # The session has had a key since it was made; an ended session's page does not show it.
+    assert session.stream_key and session.stream_key not in page
 
 
 def test_an_external_session_has_no_key(world, organizer):
@@ -116,6 +118,19 @@ def test_only_managers_may_rotate(world, personas, persona, status):
     old = stream_key_ensure(session_id=session.pk)
     assert _client(personas[persona]).post(f"/live/{session.pk}/stream/rotate/").status_code == status
     assert LiveSession.objects.get(pk=session.pk).stream_key == old
+
+
+def test_a_session_has_its_key_from_the_start_and_the_key_page_writes_nothing(world, organizer):
+    session = _session(world)
+    assert len(session.stream_key) >= 32 and session.stream_key_rotated_at is not None
+    other = _session(world)
+    assert other.stream_key != session.stream_key
+    with CaptureQueriesContext(connection) as queries:
+        page = _client(organizer).get(f"/live/{session.pk}/stream/")
+    assert page.status_code == 200 and f"?key={session.stream_key}" in page.content.decode()
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert [w for w in writes if "livestreams_" in w] == []
+    assert stream_key_ensure(session_id=session.pk) == session.stream_key
 
 
 # --- viewing links -------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import hmac
 import ipaddress
 import logging
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,11 +19,11 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from livestreams.forms.media import CallbackForm, LectureForm
 from livestreams.models import LiveSession
 from livestreams.permissions import get_session_for_user
 from livestreams.playback import (
@@ -70,17 +69,6 @@ def _from_media_server(request) -> bool:
     return _address_allowed(request.META.get("REMOTE_ADDR", "")) and hmac.compare_digest(
         secret.encode(), settings.HUB_MEDIA_SECRET.encode()
     )
-
-
-class CallbackForm(forms.Form):
-    """What nginx-rtmp posts (application/x-www-form-urlencoded); the publisher's ?key= comes along."""
-
-    # Not stripped: the stream name and key are checked exactly as nginx-rtmp uses them.
-    name = forms.CharField(max_length=200, strip=False)
-    clientid = forms.CharField(max_length=32)
-    key = forms.CharField(max_length=200, required=False, strip=False)
-    addr = forms.GenericIPAddressField(required=False)
-    path = forms.CharField(max_length=1000, required=False)
 
 
 def media_callback(handler):
@@ -173,9 +161,9 @@ def stream(request, pk: int):
         "rehearsal": window.state == "valid" and window.now < session.starts_at,
     }
     if session.playback == LiveSession.Playback.HUB:
-        key = session.stream_key
-        if session.status not in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
-            key = key or media.stream_key_ensure(session_id=session.pk)
+        # Made with the session (a GET writes nothing); an ended or cancelled session takes no stream.
+        takes_stream = session.status not in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED)
+        key = session.stream_key if takes_stream else ""
         name = stream_name(session)
         context.update(
             server_url=settings.HUB_MEDIA_RTMP_URL,
@@ -254,16 +242,6 @@ def replay(request, pk: int):
     if not has_hub_replay(session):
         raise Http404
     return redirect(replay_file_url(session, replay_version(session)))
-
-
-class LectureForm(forms.Form):
-    video = forms.FileField(
-        label=gettext_lazy("Video file of the lecture"),
-        help_text=gettext_lazy(
-            "MP4 (H.264 and AAC) is broadcast as it is; other formats are converted while broadcasting."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": "video/*,.mp4,.mov,.mkv,.flv"}),
-    )
 
 
 def _wants_json(request) -> bool:

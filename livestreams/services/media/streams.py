@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from livestreams.models import LiveSession, StreamPublish
+from livestreams.models.sessions import new_stream_key
 from livestreams.playback import link_lifetime, revoked_marker
 from livestreams.selectors.media import (
     publish_is_fresh,
@@ -32,15 +32,12 @@ S = LiveSession.Status
 # --- stream keys ----------------------------------------------------------------------------------
 
 
-def _new_key() -> str:
-    return secrets.token_urlsafe(24)
-
-
 @transaction.atomic
 def stream_key_ensure(*, session_id: int) -> str:
-    """The session's key, made on first use (the conditional UPDATE makes two first uses agree)."""
+    """The session's key. Sessions get one when they are made; older ones get it on first use (the
+    conditional UPDATE makes two first uses agree)."""
     LiveSession.objects.filter(pk=session_id, stream_key="").update(
-        stream_key=_new_key(), stream_key_rotated_at=timezone.now()
+        stream_key=new_stream_key(), stream_key_rotated_at=timezone.now()
     )
     return LiveSession.objects.values_list("stream_key", flat=True).get(pk=session_id)
 
@@ -53,7 +50,7 @@ def stream_key_rotate(*, session: LiveSession, now: datetime | None = None) -> s
     now = now or timezone.now()
     if session.status in (S.ENDED, S.CANCELLED) or session.playback != LiveSession.Playback.HUB:
         raise ValidationError(_("This session no longer takes a stream, so its key cannot be changed."))
-    key = _new_key()
+    key = new_stream_key()
     LiveSession.objects.filter(pk=session.pk).update(stream_key=key, stream_key_rotated_at=now)
     session.stream_key, session.stream_key_rotated_at = key, now
     playback_links_rotate(session=session)
