@@ -27,7 +27,7 @@ import hmac
 import math
 import time
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -94,8 +94,11 @@ def replay_page_url(session: LiveSession, version: int | None = None) -> str:
 
 
 def has_hub_replay(session: LiveSession) -> bool:
-    """The session's replay is one the hub made of its recordings (not a link to another platform)."""
-    return bool(session.replay_url) and session.replay_url.split("?", 1)[0] == replay_page_url(session)
+    """The session's replay is one the hub made of its recordings (not a link to another platform). By the
+    path, so that a stored address still counts after HUB_PUBLIC_URL changed."""
+    if not session.replay_url:
+        return False
+    return urlsplit(session.replay_url).path == reverse("media:replay", args=[session.pk])
 
 
 def replay_version(session: LiveSession) -> int:

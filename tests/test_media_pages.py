@@ -172,6 +172,9 @@ def test_a_hub_replay_is_reached_through_the_hub_with_a_fresh_link(world, member
     base = urljoin(settings.HUB_PUBLIC_URL, settings.HUB_MEDIA_REPLAY_BASE_URL)
     assert location.startswith(base) and location.endswith(f"/1/session-{session.pk}.mp4?v=2")
     assert _client(member).get(f"/live/{session.pk}/links/").json()["replayUrl"] == location
+    # The hub moved to another address: the stored replay address still counts as the hub's.
+    settings.HUB_PUBLIC_URL = "https://hub.example.cn"
+    assert _client(member).get(f"/live/{session.pk}/replay/").status_code == 302
     assert _client(outsider).get(f"/live/{session.pk}/replay/").status_code == 404
     assert Client().get(f"/live/{session.pk}/replay/")["Location"].startswith("/accounts/login/")
 
