@@ -33,6 +33,7 @@ def _clean_test_redis():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.HUB_PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 @pytest.fixture

@@ -274,6 +274,11 @@ def media_root_shared_with_servers() -> Path:
     return Path(settings.VAR_DIR) / "test-media"
 
 
+def private_root_shared_with_servers() -> Path:
+    """The servers' HUB_PRIVATE_MEDIA_ROOT (config.settings.test), where recorded lectures are kept."""
+    return Path(settings.VAR_DIR) / "test-private"
+
+
 def pid_alive(pid: int) -> bool:
     """Running (a zombie waiting for its parent to reap it has stopped running)."""
     try:

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from livestreams.models import LiveSession, Recording, StreamPublish
+from livestreams.selectors.media import session_id_from_stream
 from livestreams.services.media import (
     publish_end,
     publish_update,
@@ -191,6 +192,54 @@ def test_it_refuses_unknown_or_malformed_stream_names(session, name):
     resp = call("on_publish", name=name, key=key_of(session))
     assert resp.status_code in (400, 403)
     assert not StreamPublish.objects.exists()
+
+
+# Other spellings of a real session's name: a trailing newline or space, leading zeros, a sign, other
+# scripts' digits (Arabic-Indic, fullwidth, Devanagari), a NUL, another case, too many digits.
+NAME_VARIANTS = [
+    "session-{pk}\n",
+    "session-{pk}\r\n",
+    "session-{pk} ",
+    " session-{pk}",
+    "session-{pk}\t",
+    "session-0{pk}",
+    "session-000{pk}",
+    "session-+{pk}",
+    "session-{pk}\x00",
+    "SESSION-{pk}",
+    "session-{arabic}",
+    "session-{fullwidth}",
+    "session-{devanagari}",
+    "session-{pk}_",
+]
+
+
+def _variant(template: str, pk: int) -> str:
+    def digits(zero: str) -> str:
+        return "".join(chr(ord(zero) + int(d)) for d in str(pk))
+
+    return template.format(
+        pk=pk, arabic=digits("\u0660"), fullwidth=digits("\uff10"), devanagari=digits("\u0966")
+    )
+
+
+@pytest.mark.parametrize("template", NAME_VARIANTS)
+def test_only_the_exact_stream_name_of_a_session_is_accepted(session, template):
+    name = _variant(template, session.pk)
+    assert session_id_from_stream(name) is None
+    assert call("on_publish", name=name, key=key_of(session)).status_code in (400, 403)
+    assert call("on_update", name=name, key=key_of(session)).status_code in (400, 403)
+    assert not StreamPublish.objects.exists()
+    assert _status(session) == S.SCHEDULED
+
+
+def test_the_stream_name_pattern_is_bounded_and_takes_no_other_types():
+    assert session_id_from_stream("session-1") == 1
+    assert session_id_from_stream("session-999999999999") == 999999999999
+    assert session_id_from_stream("session-1000000000000") is None
+    assert session_id_from_stream("session-0") is None
+    assert session_id_from_stream(None) is None
+    assert session_id_from_stream(b"session-1") is None
 
 
 def test_it_answers_405_to_a_get():

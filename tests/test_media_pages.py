@@ -1,14 +1,17 @@
 """The stream key page and the streams list: who sees a key, rotating it, and the page in a phone's browser."""
 
+import time
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from livestreams.models import LiveSession, StreamPublish
-from livestreams.playback import hls_playlist_url
+from livestreams.playback import hls_playlist_url, link_token, replay_page_url, revoked_marker
 from livestreams.services.media import stream_key_ensure
 from tests import factories as f
 from tests.conftest import browser_login
@@ -76,7 +79,8 @@ def test_an_ended_session_shows_no_working_key(world, organizer):
     session = _session(world, status=S.ENDED)
     page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "密钥已失效" in page
-    assert LiveSession.objects.get(pk=session.pk).stream_key == ""
+    # The session has had a key since it was made; an ended session's page does not show it.
+    assert session.stream_key and session.stream_key not in page
 
 
 def test_an_external_session_has_no_key(world, organizer):
@@ -114,6 +118,88 @@ def test_only_managers_may_rotate(world, personas, persona, status):
     old = stream_key_ensure(session_id=session.pk)
     assert _client(personas[persona]).post(f"/live/{session.pk}/stream/rotate/").status_code == status
     assert LiveSession.objects.get(pk=session.pk).stream_key == old
+
+
+def test_a_session_has_its_key_from_the_start_and_the_key_page_writes_nothing(world, organizer):
+    session = _session(world)
+    assert len(session.stream_key) >= 32 and session.stream_key_rotated_at is not None
+    other = _session(world)
+    assert other.stream_key != session.stream_key
+    with CaptureQueriesContext(connection) as queries:
+        page = _client(organizer).get(f"/live/{session.pk}/stream/")
+    assert page.status_code == 200 and f"?key={session.stream_key}" in page.content.decode()
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert [w for w in writes if "livestreams_" in w] == []
+    assert stream_key_ensure(session_id=session.pk) == session.stream_key
+
+
+# --- viewing links -------------------------------------------------------------------------------
+
+
+def test_a_viewer_gets_fresh_signed_links_and_others_get_nothing(world, member, outsider, settings):
+    settings.HUB_MEDIA_LINK_SECONDS = 600
+    session = _session(world)
+    links = _client(member).get(f"/live/{session.pk}/links/")
+    assert links.status_code == 200 and "no-cache" in links["Cache-Control"]
+    data = links.json()
+    name = f"session-{session.pk}"
+    token, expires, generation, stream, file = data["hlsUrl"].rsplit("/", 5)[1:]
+    assert (generation, stream, file) == ("1", name, "index.m3u8")
+    assert token == link_token(kind="hls", name=name, generation=1, expires=int(expires))
+    assert 600 <= int(expires) - time.time() <= 660 and int(expires) % 60 == 0
+    assert (data["replayUrl"], data["expiresIn"], data["refreshIn"]) == (None, 600, 300)
+    assert _client(outsider).get(f"/live/{session.pk}/links/").status_code == 404
+    assert Client().get(f"/live/{session.pk}/links/").status_code == 404
+    assert _client(member).post(f"/live/{session.pk}/links/").status_code == 405
+
+
+def test_an_external_sessions_links_are_its_own_replay(world, member):
+    session = _session(
+        world, playback=LiveSession.Playback.EXTERNAL, replay_url="https://replay.example.com/v/1"
+    )
+    data = _client(member).get(f"/live/{session.pk}/links/").json()
+    assert data["hlsUrl"] is None and data["replayUrl"] == "https://replay.example.com/v/1"
+    # The hub's replay address is only for replays the hub made.
+    assert _client(member).get(f"/live/{session.pk}/replay/").status_code == 404
+
+
+def test_a_hub_replay_is_reached_through_the_hub_with_a_fresh_link(world, member, outsider, settings):
+    session = _session(world, status=S.ENDED)
+    LiveSession.objects.filter(pk=session.pk).update(replay_url=replay_page_url(session, version=2))
+    resp = _client(member).get(f"/live/{session.pk}/replay/")
+    assert resp.status_code == 302
+    location = resp["Location"]
+    base = urljoin(settings.HUB_PUBLIC_URL, settings.HUB_MEDIA_REPLAY_BASE_URL)
+    assert location.startswith(base) and location.endswith(f"/1/session-{session.pk}.mp4?v=2")
+    assert _client(member).get(f"/live/{session.pk}/links/").json()["replayUrl"] == location
+    # The hub moved to another address: the stored replay address still counts as the hub's.
+    settings.HUB_PUBLIC_URL = "https://hub.example.cn"
+    assert _client(member).get(f"/live/{session.pk}/replay/").status_code == 302
+    assert _client(outsider).get(f"/live/{session.pk}/replay/").status_code == 404
+    assert Client().get(f"/live/{session.pk}/replay/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_manager_rotates_the_viewing_links(
+    world, organizer, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.HUB_MEDIA_DIR = tmp_path / "media-server"
+    session = _session(world)
+    before = hls_playlist_url(session)
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = _client(organizer).post(f"/live/{session.pk}/stream/links/rotate/", follow=True)
+    assert "已生成新的观看链接" in resp.content.decode()
+    assert LiveSession.objects.get(pk=session.pk).media_link_generation == 2
+    assert revoked_marker(session.pk, 1).is_file()
+    assert "/1/session-" in before and "/2/session-" in resp.content.decode()
+
+
+@pytest.mark.parametrize(
+    "persona,status", [("member", 403), ("official", 403), ("merchant", 404), ("outsider", 404)]
+)
+def test_only_managers_may_rotate_the_viewing_links(world, personas, persona, status):
+    session = _session(world)
+    assert _client(personas[persona]).post(f"/live/{session.pk}/stream/links/rotate/").status_code == status
+    assert LiveSession.objects.get(pk=session.pk).media_link_generation == 1
 
 
 def test_a_stream_page_of_another_subdistrict_is_not_found(world, other_organizer):
@@ -206,7 +292,10 @@ def test_a_streamer_sets_up_obs_and_watches_the_preview_on_a_phone(
             "() => { const v = document.querySelector('video[data-hls]'); return v && v.currentTime > 1; }",
             timeout=60_000,
         )
-        assert page.locator("video[data-hls]").get_attribute("data-hls") == hls_playlist_url(session)
+        preview = page.locator("video[data-hls]").get_attribute("data-hls")
+        # A signed link that expires (livestreams/playback.py), of the session's first link generation.
+        assert preview.startswith(hls_playlist_url(session).rsplit("/", 5)[0] + "/")
+        assert preview.split("/")[-3:] == ["1", f"session-{session.pk}", "index.m3u8"]
         assert LiveSession.objects.get(pk=session.pk).status == S.SCHEDULED
 
         # A new key: the old one stops working and the encoder is cut.

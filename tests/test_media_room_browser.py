@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from livestreams.models import LiveSession
 from livestreams.playback import stream_name
-from livestreams.services.media import stream_key_ensure
+from livestreams.services.media import playback_links_rotate, stream_key_ensure
 from tests import factories as f
 from tests.conftest import browser_login
-from tests.media_support import apply_to_settings, start_media_stack
+from tests.media_support import apply_to_settings, http_get, start_media_stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,22 @@ def test_a_member_watches_in_the_room_what_the_host_pushes_from_an_encoder(
         page.wait_for_selector("[data-status]:has-text('直播中')", timeout=30000)
         page.wait_for_function("document.getElementById('room-video').readyState >= 2", timeout=45000)
         assert page.locator("#room-video").is_visible()
-        # The browser logs the playlist's 404 while the encoder had not started yet; nothing else may fail.
+
+        # The links are rotated (a link was copied out of the room): the media server refuses the old ones
+        # (410) and the room fetches fresh ones by itself; the picture goes on.
+        loaded = []
+        page.on("response", lambda r: loaded.append((r.url, r.status)))
+        playlist_url = page.evaluate("JSON.parse(document.getElementById('room-config').textContent).hlsUrl")
+        with page.expect_response(
+            lambda r: f"/2/session-{session.pk}/" in r.url and r.url.endswith(".ts") and r.status == 200,
+            timeout=45000,
+        ):
+            playback_links_rotate(session=session)
+            assert http_get(playlist_url)[0] == 410
+        assert any(url.endswith(f"/live/{session.pk}/links/") and status == 200 for url, status in loaded)
+        page.wait_for_function("document.getElementById('room-video').readyState >= 2", timeout=30000)
+        # The browser logs the playlist's 404 while the encoder had not started yet and the old links' 410
+        # after the rotation; nothing else may fail.
         assert [e for e in js_errors.list if "Failed to load resource" not in e] == []
     finally:
         stack.stop()

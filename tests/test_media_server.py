@@ -3,15 +3,23 @@ ffmpeg pushing a test pattern like an encoder, HLS and the replay fetched over H
 
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from livestreams.models import LiveSession, Recording, StreamPublish
-from livestreams.playback import hls_playlist_url
-from livestreams.services.media import media_probe, stream_key_ensure
+from livestreams.playback import hls_playlist_url, link_token, replay_page_url
+from livestreams.services.media import (
+    media_probe,
+    playback_links_rotate,
+    revoked_links_prune,
+    stream_key_ensure,
+    stream_key_rotate,
+)
 from tests import factories as f
 from tests.media_support import (
     RoomListener,
@@ -53,7 +61,9 @@ def _status(session):
     return LiveSession.objects.values_list("status", flat=True).get(pk=session.pk)
 
 
-def test_a_push_with_the_right_key_goes_live_plays_as_hls_and_ends_when_it_stops(media, world, media_worker):
+def test_a_push_with_the_right_key_goes_live_plays_as_hls_and_ends_when_it_stops(
+    media, world, media_worker, organizer
+):
     session = _session(world)
     key = stream_key_ensure(session_id=session.pk)
     listener = RoomListener(session.pk)
@@ -80,6 +90,9 @@ def test_a_push_with_the_right_key_goes_live_plays_as_hls_and_ends_when_it_stops
         assert http_get(f"{media.server.http_url}/hls/session-{session.pk}/index.m3u8")[0] == 404
         other = playlist_url.replace(f"session-{session.pk}/", f"session-{session.pk + 1}/")
         assert http_get(other)[0] == 403
+        # Another spelling of the stream's name is another (unsigned) name.
+        for spelling in (f"session-0{session.pk}/", f"session-{session.pk}%0A/"):
+            assert http_get(playlist_url.replace(f"session-{session.pk}/", spelling))[0] in (403, 404)
 
         encoder.terminate()  # the streamer presses "Stop streaming"
         encoder.wait(timeout=15)
@@ -87,13 +100,23 @@ def test_a_push_with_the_right_key_goes_live_plays_as_hls_and_ends_when_it_stops
         assert listener.wait_for(lambda e: e.get("type") == "status")["status"] == "ended"
         assert StreamPublish.objects.get(session=session).end_reason == StreamPublish.EndReason.STOPPED
 
-        # The recording becomes the replay, served by nginx and offered to the room.
+        # The recording becomes the replay, offered to the room at the hub's own address, which sends a
+        # viewer who may see the session on to a fresh signed link that nginx serves.
         replay = listener.wait_for(lambda e: e.get("type") == "replay", timeout=60)
         session.refresh_from_db()
-        assert session.replay_url == replay["url"]
-        assert session.replay_url.startswith(media.server.http_url + "/replays/")
-        status, replay_headers, body = http_get(session.replay_url, timeout=10)
+        assert session.replay_url == replay["url"] == replay_page_url(session, version=1)
+        viewer = Client()
+        viewer.force_login(organizer)
+        redirect = viewer.get(f"/live/{session.pk}/replay/")
+        assert redirect.status_code == 302
+        assert redirect["Location"].startswith(media.server.http_url + "/replays/")
+        assert Client().get(f"/live/{session.pk}/replay/").status_code == 302  # to the sign-in page
+        assert "/accounts/login/" in Client().get(f"/live/{session.pk}/replay/")["Location"]
+        status, replay_headers, body = http_get(redirect["Location"], timeout=10)
         assert status == 200 and replay_headers["Content-Type"] == "video/mp4"
+        # The live stream's link does not open the replay.
+        hls_token = playlist_url.split("/hls/")[1].split("/")[0]
+        assert http_get(redirect["Location"].replace(redirect["Location"].split("/")[4], hls_token))[0] == 403
         downloaded = Path(media.env["HUB_MEDIA_DIR"]).parent / f"replay-{session.pk}.mp4"
         downloaded.write_bytes(body)
         info = media_probe(downloaded)
@@ -101,6 +124,55 @@ def test_a_push_with_the_right_key_goes_live_plays_as_hls_and_ends_when_it_stops
         assert Recording.objects.get(session=session).in_replay
     finally:
         listener.close()
+
+
+def test_viewing_links_expire_and_a_rotation_revokes_them_at_once(media, world, organizer):
+    """nginx's secure_link with the hub's links: a fresh link plays; an expired one, one whose expiry was
+    changed, and one of a revoked generation (link rotation, key rotation) are refused; the room's page
+    hands out fresh ones to a viewer who may still watch."""
+    session = _session(world)
+    encoder = media.push(f"session-{session.pk}", stream_key_ensure(session_id=session.pk))
+    fresh = hls_playlist_url(session)
+    wait_until(lambda: http_get(fresh)[0] == 200, timeout=30, message="the HLS playlist")
+
+    expired = hls_playlist_url(session, expires=int(time.time()) - 1)
+    status, _headers, _body = http_get(expired)
+    assert status == 410
+    token, expires = expired.split("/hls/")[1].split("/")[:2]
+    stretched = expired.replace(f"/{expires}/", f"/{int(expires) + 10**6}/")
+    assert http_get(stretched)[0] == 403  # the expiry is signed
+    forged = fresh.replace(
+        fresh.split("/hls/")[1].split("/")[0],
+        link_token(kind="hls", name=f"session-{session.pk}", generation=1, expires=int(time.time()) + 600),
+    )
+    assert http_get(forged)[0] == 403  # the token is for another expiry
+
+    # An explicit rotation: the link handed out before is refused at once; a new one plays.
+    playback_links_rotate(session=session)
+    session.refresh_from_db()
+    assert session.media_link_generation == 2
+    assert http_get(fresh)[0] == 410
+    second = hls_playlist_url(session)
+    assert http_get(second)[0] == 200
+
+    # The live room gives a viewer who may watch the newest link.
+    viewer = Client()
+    viewer.force_login(organizer)
+    links = viewer.get(f"/live/{session.pk}/links/").json()
+    assert links["hlsUrl"].split("/")[-3:] == ["2", f"session-{session.pk}", "index.m3u8"]
+    assert http_get(links["hlsUrl"])[0] == 200
+    assert 5 <= links["refreshIn"] < links["expiresIn"]
+
+    # Rotating the stream key rotates the links too.
+    stream_key_rotate(session=session)
+    assert http_get(second)[0] == 410
+    session.refresh_from_db()
+    assert session.media_link_generation == 3
+    # Markers are kept while links of their generation may still be unexpired.
+    assert revoked_links_prune() == 0
+    assert http_get(second)[0] == 410
+    assert revoked_links_prune(now=time.time() + 3600) == 2
+    encoder.terminate()
 
 
 def test_a_wrong_key_is_refused_and_nothing_goes_live(media, world):

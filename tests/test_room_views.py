@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -44,7 +46,10 @@ def test_the_room_shows_the_player_comments_and_the_form_with_a_label(
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="room-video"' in html and "vendor/hls.min.js" in html
-    assert hls_playlist_url(live) in html
+    # A signed link that expires (livestreams/playback.py); the page asks for fresh ones at linksUrl.
+    assert re.search(rf"/[A-Za-z0-9_-]{{22}}/[0-9]+/1/session-{live.pk}/index\.m3u8", html)
+    assert hls_playlist_url(live).rsplit("/", 5)[0] in html
+    assert f'"linksUrl": "/live/{live.pk}/links/"' in html
     assert '<label for="comment-text">发表评论</label>' in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
     assert "<script>alert(1)</script>" not in html

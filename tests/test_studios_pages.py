@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from livestreams.models import Studio
-from livestreams.selectors.studios import week_start
+from livestreams.selectors.studios import can_book_studio, week_start
 from tests.sales_helpers import local, register
 
 pytest_plugins = ["tests.sales_fixtures"]
@@ -122,3 +122,16 @@ def test_a_free_slot_link_prefills_the_registration(world, merchant, studio):
     link = body.content.decode().split('href="/sales/new/?')[1].split('"')[0].replace("&amp;", "&")
     form = client_for(merchant).get("/sales/new/?" + link).content.decode()
     assert f'<option value="{studio.pk}" selected>' in form
+
+
+def test_only_a_merchant_of_the_building_may_book_an_active_studio(
+    world, merchant, organizer, official, studio, other_studio
+):
+    assert can_book_studio(merchant, studio)
+    assert not can_book_studio(merchant, other_studio)
+    assert not can_book_studio(organizer, studio) and not can_book_studio(official, studio)
+    Studio.objects.filter(pk=studio.pk).update(is_active=False)
+    studio.refresh_from_db()
+    assert not can_book_studio(merchant, studio)
+    body = client_for(merchant).get(f"/studios/{studio.pk}/").content.decode()
+    assert 'href="/sales/new/?' not in body

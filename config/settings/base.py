@@ -226,8 +226,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# MEDIA_ROOT is public: anyone may fetch it at MEDIA_URL, so it holds covers and product images only.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files only the hub's processes read (recorded lectures of classes): never served (hub/storage.py).
+HUB_PRIVATE_MEDIA_ROOT = Path(env_str("HUB_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+STORAGES["private"] = {"BACKEND": "hub.storage.PrivateFileStorage"}
+if HUB_PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ImproperlyConfigured(
+        "HUB_PRIVATE_MEDIA_ROOT must not be inside DJANGO_MEDIA_ROOT: everything there is served to anyone."
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -394,6 +402,10 @@ HUB_MEDIA_KEY_EARLY_MINUTES = env_int("HUB_MEDIA_KEY_EARLY_MINUTES", 30)
 HUB_MEDIA_UPDATE_SECONDS = env_int("HUB_MEDIA_UPDATE_SECONDS", 10)
 HUB_MEDIA_END_GRACE_SECONDS = env_int("HUB_MEDIA_END_GRACE_SECONDS", 30)
 HUB_MEDIA_LECTURE_MAX_MB = env_int("HUB_MEDIA_LECTURE_MAX_MB", 2048)
+# How long a signed HLS or replay link works; the live room fetches a fresh one half way through.
+HUB_MEDIA_LINK_SECONDS = env_int("HUB_MEDIA_LINK_SECONDS", 600)
+if HUB_MEDIA_LINK_SECONDS < 30:
+    raise ImproperlyConfigured("HUB_MEDIA_LINK_SECONDS must be 30 or more.")
 # The callbacks answer over plain HTTP on the internal network; never redirect them to https.
 SECURE_REDIRECT_EXEMPT = [r"^mediaserver/"]
 # --- live rooms ---

@@ -27,9 +27,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "hub.storage.PrivateFileStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
+HUB_PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"
 HUB_CHANNEL_PREFIX = env_str("HUB_TEST_PREFIX", "test") + "-asgi"
 HUB_REDIS_PREFIX = env_str("HUB_TEST_PREFIX", "test") + "-hub"
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = HUB_CHANNEL_PREFIX  # noqa: F405

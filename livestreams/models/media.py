@@ -5,7 +5,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hub.storage import private_storage, random_name
+
 from .sessions import LiveSession
+
+
+def lecture_file_name(instance, filename: str) -> str:
+    return random_name("lectures", filename)
 
 
 class StreamPublish(models.Model):
@@ -76,7 +82,8 @@ class Lecture(models.Model):
     ACTIVE = (State.STARTING, State.BROADCASTING, State.STOPPING)
 
     session = models.OneToOneField(LiveSession, on_delete=models.CASCADE, related_name="lecture")
-    video = models.FileField(_("video file"), upload_to="lectures/%Y/%m/")
+    # Private (never under MEDIA_ROOT, which anyone may fetch), under a random name.
+    video = models.FileField(_("video file"), upload_to=lecture_file_name, storage=private_storage)
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     duration_seconds = models.FloatField(_("duration (seconds)"))

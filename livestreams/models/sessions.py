@@ -1,8 +1,16 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def new_stream_key() -> str:
+    """A secret stream key (what an encoder sends as ?key=)."""
+    return secrets.token_urlsafe(24)
 
 
 class LiveSession(models.Model):
@@ -68,6 +76,8 @@ class LiveSession(models.Model):
     )
     external_url = models.URLField(_("external platform URL"), blank=True)
     replay_url = models.URLField(_("replay URL"), blank=True)
+    # Part of every signed HLS/replay link (livestreams.playback): a new generation revokes the old links.
+    media_link_generation = models.PositiveIntegerField(default=1, editable=False)
     cover = models.ImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
     # Audience: organizations (SessionAudience rows) and/or every member organization of an alliance.
     audience_alliance = models.ForeignKey(
@@ -79,8 +89,13 @@ class LiveSession(models.Model):
         related_name="+",
     )
     # --- media --- The secret of the RTMP push (made on first use, rotatable); see livestreams.services.media.
-    stream_key = models.CharField(_("stream key"), max_length=64, blank=True, editable=False)
-    stream_key_rotated_at = models.DateTimeField(_("stream key made"), null=True, blank=True, editable=False)
+    # Made with the session, so that showing it never writes (services.media.stream_key_rotate replaces it).
+    stream_key = models.CharField(
+        _("stream key"), max_length=64, blank=True, editable=False, default=new_stream_key
+    )
+    stream_key_rotated_at = models.DateTimeField(
+        _("stream key made"), null=True, blank=True, editable=False, default=timezone.now
+    )
     slow_mode_seconds = models.PositiveIntegerField(_("slow mode (seconds between comments)"), default=0)
     peak_viewers = models.PositiveIntegerField(_("peak viewers"), default=0)
     went_live_at = models.DateTimeField(_("went live"), null=True, blank=True)

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from hub.models import User
-from livestreams.models import Attendance, LiveSession, PartyClass, SessionAudience
+from livestreams.models import Attendance, CalendarFeed, LiveSession, PartyClass, SessionAudience
 from livestreams.permissions import visible_q
 from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization, Role
 from partyorgs.permissions import get_scope
@@ -411,3 +411,8 @@ def session_window(session: LiveSession) -> tuple[datetime, datetime]:
 
 def week_start(d: date) -> date:
     return d - timedelta(days=d.weekday())
+
+
+def calendar_feed_of(*, user) -> CalendarFeed | None:
+    """The user's private calendar feed, if they made one."""
+    return CalendarFeed.objects.filter(user=user).first()

@@ -14,12 +14,15 @@ from livestreams.models import Lecture, LiveSession, Recording, StreamPublish
 from livestreams.permissions import managed_q
 from partyorgs.permissions import get_scope
 
-STREAM_NAME = re.compile(r"^session-([0-9]{1,12})$")
+# The whole name, ASCII digits, no leading zero, at most 12 digits: one session has exactly one stream name
+# (`$` would also accept a trailing newline, `\d` other scripts' digits, a leading zero a second name).
+STREAM_NAME = re.compile(r"session-([1-9][0-9]{0,11})", re.ASCII)
 S = LiveSession.Status
 
 
-def session_id_from_stream(name: str) -> int | None:
-    match = STREAM_NAME.match(name or "")
+def session_id_from_stream(name: object) -> int | None:
+    """The session of a stream name as nginx-rtmp reports it, or None for any other string."""
+    match = STREAM_NAME.fullmatch(name) if isinstance(name, str) else None
     return int(match.group(1)) if match else None
 
 

@@ -87,6 +87,12 @@ def can_manage_studio(user, studio: Studio) -> bool:
     return org is not None and scope.manages_org_path(org.path)
 
 
+def can_book_studio(user, studio: Studio) -> bool:
+    """Only merchants book: an active studio of a building where one of their enterprises sits, or has moved
+    into an incubator."""
+    return studio.is_active and studio.building_id in merchant_building_ids(get_scope(user))
+
+
 def get_studio_for_user(user, pk: int) -> tuple[Studio, bool]:
     """(studio, can_manage) for a studio the user may see; 404 for anything else."""
     studio = studios_visible(user).filter(pk=pk).first()

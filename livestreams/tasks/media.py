@@ -28,7 +28,8 @@ def media_tick() -> dict:
     replays = media.replays_due()
     for session_id in replays:
         build_replay.delay(session_id)
-    return {"due": due, "failed": failed, "lost": lost, "idle": idle, "replays": replays}
+    pruned = media.revoked_links_prune()
+    return {"due": due, "failed": failed, "lost": lost, "idle": idle, "replays": replays, "pruned": pruned}
 
 
 @shared_task(ignore_result=True)

@@ -34,13 +34,14 @@ from livestreams.forms.classes import (
     ReplayForm,
     SignInForm,
 )
-from livestreams.models import CalendarFeed, Comment, LiveSession, PartyClass
+from livestreams.models import Comment, LiveSession, PartyClass
 from livestreams.permissions import get_session_for_user, in_audience
 from livestreams.selectors.classes import (
     MEETING_KINDS,
     attendance_report,
     branch_ledger,
     branches_behind,
+    calendar_feed_of,
     classes_between,
     classes_live_now,
     classes_past,
@@ -52,6 +53,7 @@ from livestreams.selectors.classes import (
     week_start,
 )
 from livestreams.services.attendance import attendance_compute, attendance_excuse, attendance_sign_in
+from livestreams.services.calendar_feeds import calendar_feed_create, calendar_feed_revoke, calendar_feed_use
 from livestreams.services.classes import (
     party_class_cancel,
     party_class_schedule,
@@ -451,7 +453,7 @@ def calendar(request):
         )
         d += timedelta(days=1)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
-    feed = CalendarFeed.objects.filter(user=request.user).first()
+    feed = calendar_feed_of(user=request.user)
     feed_url = request.build_absolute_uri(reverse("classes:ical", args=[feed.token])) if feed else ""
     return render(
         request,
@@ -478,11 +480,10 @@ def calendar_feed(request):
     """Create, renew (a new secret address; the old one stops working) or revoke the private feed."""
     action = request.POST.get("action", "")
     if action == "revoke":
-        CalendarFeed.objects.filter(user=request.user).delete()
+        calendar_feed_revoke(user=request.user)
         messages.success(request, _("The calendar link was revoked; calendars using it no longer update."))
     elif action in ("create", "renew"):
-        CalendarFeed.objects.filter(user=request.user).delete()
-        CalendarFeed.objects.create(user=request.user)
+        calendar_feed_create(user=request.user)
         messages.success(request, _("Your private calendar link is ready. Keep it secret."))
     else:
         messages.error(request, _("Unknown action."))
@@ -491,10 +492,9 @@ def calendar_feed(request):
 
 def ical_feed(request, token: str):
     """The private iCalendar feed: the secret token is the credential (calendar apps cannot sign in)."""
-    feed = CalendarFeed.objects.filter(token=token).select_related("user").first()
-    if feed is None or not feed.user.is_active:
+    feed = calendar_feed_use(token=token)
+    if feed is None:
         raise Http404
-    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
     user = feed.user
     now = timezone.now()
     sessions = (

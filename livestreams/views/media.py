@@ -10,23 +10,30 @@ import hmac
 import ipaddress
 import logging
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from livestreams.forms.media import CallbackForm, LectureForm
 from livestreams.models import LiveSession
 from livestreams.permissions import get_session_for_user
-from livestreams.playback import hls_playlist_url, stream_name
+from livestreams.playback import (
+    has_hub_replay,
+    hls_playlist_url,
+    replay_file_url,
+    replay_version,
+    stream_name,
+)
+from livestreams.playback import playback_links as links_for
 from livestreams.selectors.media import (
     lecture_of,
     publishes_of,
@@ -62,16 +69,6 @@ def _from_media_server(request) -> bool:
     return _address_allowed(request.META.get("REMOTE_ADDR", "")) and hmac.compare_digest(
         secret.encode(), settings.HUB_MEDIA_SECRET.encode()
     )
-
-
-class CallbackForm(forms.Form):
-    """What nginx-rtmp posts (application/x-www-form-urlencoded); the publisher's ?key= comes along."""
-
-    name = forms.CharField(max_length=200)
-    clientid = forms.CharField(max_length=32)
-    key = forms.CharField(max_length=200, required=False)
-    addr = forms.GenericIPAddressField(required=False)
-    path = forms.CharField(max_length=1000, required=False)
 
 
 def media_callback(handler):
@@ -164,15 +161,16 @@ def stream(request, pk: int):
         "rehearsal": window.state == "valid" and window.now < session.starts_at,
     }
     if session.playback == LiveSession.Playback.HUB:
-        key = session.stream_key
-        if session.status not in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
-            key = key or media.stream_key_ensure(session_id=session.pk)
+        # Made with the session (a GET writes nothing); an ended or cancelled session takes no stream.
+        takes_stream = session.status not in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED)
+        key = session.stream_key if takes_stream else ""
         name = stream_name(session)
         context.update(
             server_url=settings.HUB_MEDIA_RTMP_URL,
             obs_key=f"{name}?key={key}" if key else "",
             full_url=f"{settings.HUB_MEDIA_RTMP_URL.rstrip('/')}/{name}?key={key}" if key else "",
             hls_url=hls_playlist_url(session),
+            links_refresh_in=links_for(session)["refreshIn"],
             publishes=publishes_of(session),
             recordings=recordings_of(session),
             lecture=lecture_of(session) if session.kind == LiveSession.Kind.PARTY_CLASS else None,
@@ -201,14 +199,49 @@ def stream_key_rotate(request, pk: int):
     return redirect("media:stream", pk=session.pk)
 
 
-class LectureForm(forms.Form):
-    video = forms.FileField(
-        label=gettext_lazy("Video file of the lecture"),
-        help_text=gettext_lazy(
-            "MP4 (H.264 and AAC) is broadcast as it is; other formats are converted while broadcasting."
+@login_required
+@require_POST
+def playback_links_rotate(request, pk: int):
+    session = _managed_session(request, pk)
+    if session.playback != LiveSession.Playback.HUB:
+        raise Http404
+    media.playback_links_rotate(session=session)
+    messages.success(
+        request,
+        _(
+            "New viewing links were made. Copied links no longer work; people in the live room get new ones by themselves."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": "video/*,.mp4,.mov,.mkv,.flv"}),
     )
+    return redirect("media:stream", pk=session.pk)
+
+
+# --- viewing links: for everyone who may see the session ----------------------------------------------
+
+
+@never_cache  # signed links: no cache may keep them past their time
+@require_GET
+def playback_links(request, pk: int):
+    """Fresh signed links of the session's video for the live room and the preview, which ask again before
+    they expire. Asked by anyone who may see the session (404 otherwise, as the room)."""
+    session, _can_manage = get_session_for_user(request.user, pk)
+    return JsonResponse(links_for(session))
+
+
+@never_cache
+@require_GET
+def replay(request, pk: int):
+    """The hub's address of a replay it made (what the session's replay link points at): who may see the
+    session is sent on to a fresh signed link of the media server; anyone else is asked to sign in or 404."""
+    try:
+        session, _can_manage = get_session_for_user(request.user, pk)
+    except Http404:
+        if not request.user.is_authenticated:
+            # A member who follows a shared replay link is asked to sign in, not told "not found".
+            return redirect_to_login(request.get_full_path())
+        raise
+    if not has_hub_replay(session):
+        raise Http404
+    return redirect(replay_file_url(session, replay_version(session)))
 
 
 def _wants_json(request) -> bool:

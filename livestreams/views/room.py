@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from livestreams.consumers.room import VIEWER_COOKIE, VIEWER_COOKIE_SALT
 from livestreams.models import LiveSession
 from livestreams.permissions import get_session_for_user, in_audience
-from livestreams.playback import hls_playlist_url
+from livestreams.playback import playback_links
 from livestreams.realtime import viewer_count
 from livestreams.selectors.room import is_muted, public_name, room_comments
 from livestreams.services.room import COMMENT_MAX_LENGTH, SLOW_MODE_MAX_SECONDS, RoomError, comment_post
@@ -50,13 +50,16 @@ def room(request, pk: int):
     for comment in comments:
         comment.display_name = public_name(comment.author)
     status_labels = dict(LiveSession.Status.choices)
+    links = playback_links(session)
     config = {
         "sessionId": session.pk,
         "wsPath": f"/ws/live/{session.pk}/",
         "status": session.status,
         "statusLabels": {k: str(v) for k, v in status_labels.items()},
-        "hlsUrl": hls_playlist_url(session),
-        "replayUrl": session.replay_url or None,
+        # Signed links that expire: the page asks linksUrl for fresh ones every refreshIn seconds.
+        **{k: links[k] for k in ("hlsUrl", "replayUrl", "refreshIn")},
+        "linksUrl": reverse("media:links", args=[session.pk]),
+        "replayPage": session.replay_url or None,
         "externalUrl": session.external_url or None,
         "canComment": can_comment,
         "canModerate": can_manage,

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from livestreams.forms.sales import DT_FORMAT
 from livestreams.forms.studios import StudioForm, WeekForm
 from livestreams.selectors.studios import (
+    can_book_studio,
     get_studio_for_user,
-    merchant_building_ids,
     studio_week,
     studios_visible,
     week_start,
@@ -61,8 +61,7 @@ def studio_detail(request, pk: int):
     day = form.cleaned_data.get("week") if form.is_valid() else None
     first = week_start(day or today)
     calendar = studio_week(studio=studio, user=request.user, first_day=first, can_manage=can_manage)
-    scope = get_scope(request.user)
-    can_book = studio.is_active and studio.building_id in merchant_building_ids(scope)
+    can_book = can_book_studio(request.user, studio)
     earliest = earliest_held_start(timezone.now())
     for day_row in calendar:
         day_row.bookable = [

@@ -42,14 +42,34 @@
     var src = video.dataset.hls;
     var playing = function () { if (state) { state.hidden = true; } };
     video.addEventListener("playing", playing);
+    // The link is signed and expires: fetch a fresh one (data-links) half way through its life, and send
+    // every request of hls.js to the newest one (see room.js).
+    var renew = function () {
+      if (!video.dataset.links || !window.fetch) return Promise.resolve();
+      return fetch(video.dataset.links, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (resp) { return resp.ok ? resp.json() : null; })
+        .then(function (data) {
+          if (data && data.hlsUrl) { src = data.hlsUrl; setTimeout(renew, data.refreshIn * 1000); }
+        })
+        .catch(function () { setTimeout(renew, 30000); });
+    };
+    setTimeout(renew, (Number(video.dataset.refreshIn) || 300) * 1000);
+    var current = function (url) {
+      var marker = src.match(/session-\d+\//);
+      var at = marker ? url.indexOf(marker[0]) : -1;
+      return at < 0 ? url : src.slice(0, src.indexOf(marker[0])) + url.slice(at);
+    };
     if (window.Hls && window.Hls.isSupported()) {
       var start = function () {
-        var hls = new window.Hls({ lowLatencyMode: false });
+        var hls = new window.Hls({
+          lowLatencyMode: false,
+          xhrSetup: function (xhr, requested) { xhr.open("GET", current(requested), true); },
+        });
         hls.on(window.Hls.Events.ERROR, function (event, data) {
           if (data.fatal) {
             hls.destroy();
             if (state) { state.hidden = false; }
-            setTimeout(start, 5000);
+            setTimeout(function () { renew().then(start); }, 5000);
           }
         });
         hls.on(window.Hls.Events.MANIFEST_PARSED, function () { video.play().catch(function () {}); });
@@ -60,7 +80,7 @@
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       video.src = src;
       video.addEventListener("error", function () {
-        setTimeout(function () { video.src = src; video.load(); }, 5000);
+        setTimeout(function () { renew().then(function () { video.src = src; video.load(); }); }, 5000);
       });
     }
   }

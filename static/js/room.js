@@ -191,11 +191,37 @@
     }
 
     // No stream yet (the host has not started pushing) or it dropped: say so, wait and try again.
+    // The links may have expired or been revoked meanwhile: ask for fresh ones before trying again.
     function retryLater(waitingText) {
       say(waitingText);
-      var again = source;
       stop();
-      retry = setTimeout(function () { if (state.status === "live" || state.status === "ended") play(again, waitingText); }, 5000);
+      retry = setTimeout(function () {
+        retry = null;
+        links.refresh().then(function () { if (state.status === "live" || state.status === "ended") update(); });
+      }, 5000);
+    }
+
+    // Links are signed and expire (HUB_MEDIA_LINK_SECONDS). hls.js keeps reloading the live playlist and its
+    // segments from the address it started with: every request is sent to the newest signed address instead,
+    // so that a refresh never interrupts the picture.
+    function current(url) {
+      var fresh = cfg.hlsUrl && cfg.hlsUrl.replace(/index\.m3u8$/, "");
+      var marker = fresh && fresh.match(/session-\d+\/$/);
+      if (!marker) return url;
+      var at = url.indexOf(marker[0]);
+      return at < 0 ? url : fresh + url.slice(at + marker[0].length);
+    }
+
+    // A new signed replay address: keep the place the viewer had reached.
+    function replayRenewed() {
+      if (!video || state.status !== "ended" || !source || source === cfg.replayUrl || hls) return;
+      var at = video.currentTime, paused = video.paused;
+      source = cfg.replayUrl;
+      video.src = source;
+      video.addEventListener("loadedmetadata", function () {
+        video.currentTime = at;
+        if (!paused) video.play().catch(function () {});
+      }, { once: true });
     }
 
     function play(url, waitingText) {
@@ -206,12 +232,17 @@
       // hls.js wherever Media Source Extensions exist (it retries and recovers on its own); the browser's own
       // HLS (iOS Safari) otherwise.
       if (/\.m3u8(\?|$)/.test(url) && window.Hls && window.Hls.isSupported()) {
-        hls = new window.Hls({ manifestLoadingMaxRetry: 2 });
+        hls = new window.Hls({
+          manifestLoadingMaxRetry: 2,
+          xhrSetup: function (xhr, requested) { xhr.open("GET", current(requested), true); },
+        });
         hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
           say("");
           video.play().catch(function () {});
         });
         hls.on(window.Hls.Events.ERROR, function (event, data) {
+          // 410: the link expired or was revoked (a new link generation); hls.js retries with the fresh one.
+          if (data.response && data.response.code === 410) links.refresh();
           if (data.fatal) retryLater(waitingText);
         });
         hls.loadSource(url);
@@ -227,7 +258,7 @@
     function update() {
       var s = state.status;
       if (replay) replay.hidden = !(s === "ended" && cfg.replayUrl);
-      if (replayLink && cfg.replayUrl) replayLink.href = cfg.replayUrl;
+      if (replayLink && cfg.replayPage) replayLink.href = cfg.replayPage;
       if (s === "live" && cfg.hlsUrl) {
         say(i18n.connecting);
         play(cfg.hlsUrl, i18n.waitingForStream);
@@ -250,7 +281,42 @@
         video.hidden = true;
       }
     }
-    return { update: update };
+    return { update: update, replayRenewed: replayRenewed };
+  })();
+
+  // Fresh signed links while the viewer may still watch (GET linksUrl, see livestreams/playback.py): every
+  // refreshIn seconds, and when the player fails. A 403/404 means the viewer may no longer watch: stop asking.
+  var links = (function () {
+    var timer = null;
+    var stopped = false;
+    function schedule(seconds) {
+      if (timer) clearTimeout(timer);
+      if (!stopped) timer = setTimeout(refresh, Math.max(5, seconds) * 1000);
+    }
+    var last = 0;
+    function refresh() {
+      if (stopped || !cfg.linksUrl || !window.fetch) return Promise.resolve();
+      // Several failing requests at once ask once.
+      if (Date.now() - last < 3000) return Promise.resolve();
+      last = Date.now();
+      return fetch(cfg.linksUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (resp) {
+          if (resp.status === 403 || resp.status === 404) { stopped = true; return null; }
+          if (!resp.ok) throw new Error(String(resp.status));
+          return resp.json();
+        })
+        .then(function (data) {
+          if (!data) return;
+          cfg.hlsUrl = data.hlsUrl;
+          cfg.replayUrl = data.replayUrl;
+          cfg.refreshIn = data.refreshIn;
+          schedule(data.refreshIn);
+          player.replayRenewed();
+        })
+        .catch(function () { schedule(30); });
+    }
+    if (cfg.refreshIn) schedule(cfg.refreshIn);
+    return { refresh: refresh };
   })();
 
   // --- Comment form --------------------------------------------------------------------------
@@ -335,7 +401,11 @@
       case "comment_removed": removeComment(msg.id); break;
       case "viewers": setViewers(msg.count); break;
       case "status": setStatus(msg.status); break;
-      case "replay": cfg.replayUrl = msg.url; player.update(); break;
+      case "replay":
+        // msg.url is the hub's replay address (it checks the viewer); the player needs a signed file link.
+        cfg.replayPage = msg.url;
+        links.refresh().then(function () { player.update(); });
+        break;
       case "slow_mode": setSlowMode(msg.seconds); break;
       case "muted":
       case "unmuted":

@@ -53,9 +53,19 @@ def pages(w):
         {"anonymous": 302, "member": 403, "official": 403, "outsider": 403, "organizer": 403},
     )
 
+    # Fresh signed viewing links: whoever may watch the session (the room's rule, 404 for others).
+    watch_class = {"organizer": 200, "staff": 200, "member": 200, "official": 200}
+    yield f"/live/{c}/links/", watch_class, 404
+    yield f"/live/{s}/links/", {}, 200  # a public session: anyone, signed in or not
+    # The hub's replay address: sends viewers on to a signed link, once there is a replay (none here);
+    # a visitor who is not signed in is asked to sign in first.
+    yield f"/live/{c}/replay/", {"anonymous": 302}, 404
+    yield f"/live/{s}/replay/", {}, 404
+
     # Actions are POST only, and the media server's callbacks are POST only.
     for url in (
         f"/live/{c}/stream/rotate/",
+        f"/live/{c}/stream/links/rotate/",
         f"/live/{c}/lecture/remove/",
         f"/live/{c}/lecture/stop/",
     ):

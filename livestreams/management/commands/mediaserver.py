@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.template.loader import render_to_string
 
-from livestreams.playback import link_secret
+from livestreams.playback import link_secret, revoked_marker
 
 MODULE_CANDIDATES = [
     "/usr/lib/nginx/modules/ngx_rtmp_module.so",
@@ -80,6 +80,8 @@ def media_dirs() -> dict[str, Path]:
         "hls_dir": Path(settings.HUB_MEDIA_HLS_DIR),
         "record_dir": Path(settings.HUB_MEDIA_RECORD_DIR),
         "replay_dir": Path(settings.HUB_MEDIA_REPLAY_DIR),
+        # Markers of revoked link generations, written by the hub (livestreams.playback.revoked_marker).
+        "revoked_dir": revoked_marker(0, 0).parent,
     }
 
 

@@ -20,24 +20,31 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub.services import notification_send
+from hub.storage import private_storage
 from livestreams.models import Lecture, LiveSession
 from livestreams.playback import stream_name
 from livestreams.services.media.streams import stream_key_ensure
-from livestreams.services.media.tools import MediaInfo, MediaProbeError, broadcast_argv, media_probe
+from livestreams.services.media.tools import (
+    MediaInfo,
+    MediaProbeError,
+    broadcast_argv,
+    container_of,
+    media_probe,
+)
 
 log = logging.getLogger(__name__)
 S = LiveSession.Status
 L = Lecture.State
 
 
-def _probe_upload(upload: UploadedFile) -> MediaInfo:
+def _probe_upload(upload: UploadedFile, container: str) -> MediaInfo:
     if hasattr(upload, "temporary_file_path"):
-        return media_probe(upload.temporary_file_path())
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix[:10]) as tmp:
+        return media_probe(upload.temporary_file_path(), container=container)
+    with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
         for chunk in upload.chunks():
             tmp.write(chunk)
         tmp.flush()
-        return media_probe(tmp.name)
+        return media_probe(tmp.name, container=container)
 
 
 @transaction.atomic
@@ -59,14 +66,18 @@ def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datet
         raise ValidationError(
             _("The file is larger than %(size)s MB.") % {"size": settings.HUB_MEDIA_LECTURE_MAX_MB}
         )
+    not_a_video = ValidationError(
+        _("This file is not a video that can be broadcast. Upload an MP4, MOV, FLV or MKV video.")
+    )
+    container = container_of(upload.name or "")
+    if container is None:
+        raise not_a_video
     try:
-        info = _probe_upload(upload)
+        info = _probe_upload(upload, container)
     except MediaProbeError:
         info = None
     if info is None or not info.video_codec or info.duration <= 0:
-        raise ValidationError(
-            _("This file is not a video that can be broadcast. Upload an MP4, MOV, FLV or MKV video.")
-        )
+        raise not_a_video
     if old is not None:
         old_file = old.video.name
         old.delete()
@@ -81,7 +92,7 @@ def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datet
         uploaded_by=by,
         uploaded_at=now,
     )
-    lecture.video.save(Path(upload.name).name, upload, save=False)
+    lecture.video.save(Path(upload.name).name, upload, save=False)  # stored under a random name
     saved_name = lecture.video.name
     try:
         lecture.full_clean()
@@ -93,10 +104,8 @@ def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datet
 
 
 def _delete_file(name: str) -> None:
-    from django.core.files.storage import default_storage
-
     if name:
-        default_storage.delete(name)
+        private_storage().delete(name)
 
 
 @transaction.atomic

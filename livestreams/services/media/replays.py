@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from livestreams.models import LiveSession, Recording
-from livestreams.playback import replay_file_url, stream_name
+from livestreams.playback import replay_page_url, stream_name
 from livestreams.realtime import room_publish
 from livestreams.services.media.streams import session_for_stream
 from livestreams.services.media.tools import MediaProbeError, media_probe
@@ -51,7 +51,7 @@ def recording_probe(*, recording_id: int) -> Recording:
         return recording
     path = Path(settings.HUB_MEDIA_RECORD_DIR) / recording.file_name
     try:
-        info = media_probe(path)
+        info = media_probe(path, container="flv")
     except MediaProbeError as exc:
         log.warning("recording %s is unreadable: %s", recording.file_name, exc)
         info = None
@@ -96,7 +96,7 @@ def replay_build(*, session_id: int) -> str | None:
         # Nothing of it can be read: do not try again at every tick.
         Recording.objects.filter(pk__in=[r.pk for r in ready]).update(state=Recording.State.EMPTY)
         return None
-    url = replay_file_url(session, version=len(used))
+    url = replay_page_url(session, version=len(used))
     with transaction.atomic():
         Recording.objects.filter(pk__in=[r.pk for r in ready]).update(in_replay=True)
         LiveSession.objects.filter(pk=session_id).update(replay_url=url, updated_at=timezone.now())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hmac
-import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from livestreams.models import LiveSession, StreamPublish
+from livestreams.models.sessions import new_stream_key
+from livestreams.playback import link_lifetime, revoked_marker
 from livestreams.selectors.media import (
     publish_is_fresh,
     session_id_from_stream,
@@ -29,29 +32,68 @@ S = LiveSession.Status
 # --- stream keys ----------------------------------------------------------------------------------
 
 
-def _new_key() -> str:
-    return secrets.token_urlsafe(24)
-
-
 @transaction.atomic
 def stream_key_ensure(*, session_id: int) -> str:
-    """The session's key, made on first use (the conditional UPDATE makes two first uses agree)."""
+    """The session's key. Sessions get one when they are made; older ones get it on first use (the
+    conditional UPDATE makes two first uses agree)."""
     LiveSession.objects.filter(pk=session_id, stream_key="").update(
-        stream_key=_new_key(), stream_key_rotated_at=timezone.now()
+        stream_key=new_stream_key(), stream_key_rotated_at=timezone.now()
     )
     return LiveSession.objects.values_list("stream_key", flat=True).get(pk=session_id)
 
 
 @transaction.atomic
 def stream_key_rotate(*, session: LiveSession, now: datetime | None = None) -> str:
-    """A new key; the old one stops working at once, and a push made with it is cut at the next on_update."""
+    """A new key; the old one stops working at once, and a push made with it is cut at the next on_update.
+
+    The viewing links are rotated with it: a key that leaked may have leaked with a link."""
     now = now or timezone.now()
     if session.status in (S.ENDED, S.CANCELLED) or session.playback != LiveSession.Playback.HUB:
         raise ValidationError(_("This session no longer takes a stream, so its key cannot be changed."))
-    key = _new_key()
+    key = new_stream_key()
     LiveSession.objects.filter(pk=session.pk).update(stream_key=key, stream_key_rotated_at=now)
     session.stream_key, session.stream_key_rotated_at = key, now
+    playback_links_rotate(session=session)
     return key
+
+
+# --- viewing links ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def playback_links_rotate(*, session: LiveSession) -> int:
+    """A new generation of the session's HLS and replay links; every link handed out before stops working
+    (nginx answers 410 once the marker of the old generation exists). Viewers still allowed get new links
+    from the live room. Returns the new generation."""
+    locked = LiveSession.objects.select_for_update().only("media_link_generation").get(pk=session.pk)
+    old = locked.media_link_generation
+    LiveSession.objects.filter(pk=session.pk).update(media_link_generation=F("media_link_generation") + 1)
+    session.media_link_generation = old + 1
+    marker = revoked_marker(session.pk, old)
+    transaction.on_commit(lambda: _write_marker(marker))
+    return old + 1
+
+
+def _write_marker(marker: Path) -> None:
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
+def revoked_links_prune(*, now: float | None = None) -> int:
+    """Forget revocation markers older than a link lives: every link of their generation has expired."""
+    folder = revoked_marker(0, 0).parent
+    if not folder.is_dir():
+        return 0
+    limit = (now if now is not None else time.time()) - link_lifetime() - 60
+    pruned = 0
+    for marker in folder.iterdir():
+        try:
+            if marker.stat().st_mtime < limit:
+                marker.unlink()
+                pruned += 1
+        except FileNotFoundError:  # another worker pruned it
+            continue
+    return pruned
 
 
 # --- the media server's callbacks -----------------------------------------------------------------

@@ -23,11 +23,40 @@ class MediaInfo:
     audio_codec: str
 
 
-def media_probe(path: Path | str) -> MediaInfo:
-    """What ffprobe says of a media file: its duration and the codecs of its first video and audio."""
+# The containers a lecture may come in: its extension names the one demuxer ffprobe and ffmpeg are told to
+# use (`-f`), and the probed format_name must be that demuxer's. Nothing else is opened: no playlist (HLS,
+# DASH), no script (ffconcat), no session description (SDP), no image sequence, no "guess the format" -- those
+# make ffmpeg read other files or URLs named inside the upload.
+CONTAINERS = {
+    ".mp4": "mov",
+    ".m4v": "mov",
+    ".mov": "mov",
+    ".mkv": "matroska",
+    ".webm": "matroska",
+    ".flv": "flv",
+}
+FORMAT_NAMES = {"mov": "mov,mp4,m4a,3gp,3g2,mj2", "matroska": "matroska,webm", "flv": "flv"}
+# ffmpeg reads only the local file it is given; with `file:` a name is never taken for another protocol.
+INPUT_PROTOCOLS = ["-protocol_whitelist", "file"]
+
+
+def container_of(file_name: str) -> str | None:
+    """The demuxer of an allowed file name (by its extension), or None."""
+    return CONTAINERS.get(Path(file_name).suffix.lower())
+
+
+def _input(path: Path | str, container: str | None) -> list[str]:
+    forced = ["-f", container] if container else []
+    return [*INPUT_PROTOCOLS, *forced, "-i", f"file:{Path(path).resolve()}"]
+
+
+def media_probe(path: Path | str, *, container: str | None = None) -> MediaInfo:
+    """What ffprobe says of a media file: its duration and the codecs of its first video and audio.
+
+    With a container, the file is read with that demuxer only, and must be one."""
     argv = [
         settings.HUB_MEDIA_FFPROBE, "-v", "error", "-print_format", "json",
-        "-show_format", "-show_streams", str(path),
+        "-show_format", "-show_streams", *_input(path, container),
     ]  # fmt: skip
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
@@ -41,8 +70,11 @@ def media_probe(path: Path | str) -> MediaInfo:
         video = next((s["codec_name"] for s in streams if s.get("codec_type") == "video"), "")
         audio = next((s["codec_name"] for s in streams if s.get("codec_type") == "audio"), "")
         duration = float(data.get("format", {}).get("duration") or 0)
-    except (ValueError, KeyError, TypeError) as exc:
+        format_name = str(data.get("format", {}).get("format_name", ""))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MediaProbeError(f"unexpected ffprobe output: {exc}") from exc
+    if container and format_name != FORMAT_NAMES[container]:
+        raise MediaProbeError(f"the file is {format_name!r}, not {container}")
     return MediaInfo(duration=duration, video_codec=video, audio_codec=audio)
 
 
@@ -59,6 +91,6 @@ def broadcast_argv(lecture: Lecture, url: str, seconds: float) -> list[str]:
     )  # fmt: skip
     return [
         settings.HUB_MEDIA_FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "warning",
-        "-re", "-i", lecture.video.path, "-t", f"{max(seconds, 1):.1f}",
+        "-re", *_input(lecture.video.path, container_of(lecture.video.name)), "-t", f"{max(seconds, 1):.1f}",
         *codecs, "-f", "flv", url,
     ]  # fmt: skip
