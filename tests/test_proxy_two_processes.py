@@ -374,7 +374,12 @@ def test_hls_and_replays_pass_through_the_proxy_to_the_media_server_which_checks
             replay_path = f"{replay.path}?{replay.query}"
             status, headers, _ = get(stack.port, replay_path, headers={"Range": "bytes=0-99"})
             assert status == 206 and headers["Content-Length"] == "100"
-            assert get(stack.port, replay_path.replace(token, forged.split("/")[2]))[0] == 403
+            # The replay has its own token (links are signed per kind of file): forge that one.
+            replay_token = replay.path.split("/")[2]
+            forged_replay = ("A" if replay_token[0] != "A" else "B") + replay_token[1:]
+            assert get(stack.port, replay_path.replace(replay_token, forged_replay))[0] == 403
+            # An HLS token does not open the replay.
+            assert get(stack.port, replay_path.replace(replay_token, token))[0] == 403
         finally:
             stack.stop()
     finally:
