@@ -3,22 +3,22 @@ the public schedule and campaigns. Views parse, authorize, call a service and re
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hub.exports import csv_response
 from hub.permissions import get_scope, role_required
+from hub.redirects import redirect_next
 from livestreams.forms.sales import (
     BookStudioForm,
     CampaignForm,
@@ -73,13 +73,6 @@ def _apply_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 # --- Merchants' sessions --------------------------------------------------------------------------------------
@@ -225,7 +218,7 @@ def sales_approve(request, pk: int):
         done=_("Approved “%(title)s”; the merchant has been told.") % {"title": access.ss.session.title},
         already=_("This session had already been reviewed."),
     )
-    return redirect(_next_url(request, reverse("sales:inbox")))
+    return redirect_next(request, reverse("sales:inbox"))
 
 
 @login_required
@@ -237,7 +230,7 @@ def sales_reject(request, pk: int):
     form = RejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the session is rejected."))
-        return redirect(_next_url(request, reverse("sales:inbox")))
+        return redirect_next(request, reverse("sales:inbox"))
     _act(
         request,
         lambda: sales_session_reject(
@@ -246,7 +239,7 @@ def sales_reject(request, pk: int):
         done=_("Rejected “%(title)s”; the merchant has been told why.") % {"title": access.ss.session.title},
         already=_("This session had already been reviewed."),
     )
-    return redirect(_next_url(request, reverse("sales:inbox")))
+    return redirect_next(request, reverse("sales:inbox"))
 
 
 @login_required
@@ -383,25 +376,12 @@ def sales_import(request):
 @role_required("merchant", "staff")
 def sales_import_template(request):
     """A CSV (UTF-8 with BOM, so that Excel reads the Chinese) listing the sessions that await results."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="sales-results.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(TEMPLATE_HEADER)
-    for ss in awaiting_results(user=request.user)[:1000]:
-        writer.writerow(
-            [
-                ss.pk,
-                ss.session.title,
-                timezone.localtime(ss.session.starts_at).strftime("%Y-%m-%d %H:%M"),
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
-    return response
+    rows = [
+        [ss.pk, ss.session.title, timezone.localtime(ss.session.starts_at).strftime("%Y-%m-%d %H:%M")]
+        + [""] * (len(TEMPLATE_HEADER) - 3)
+        for ss in awaiting_results(user=request.user)[:1000]
+    ]
+    return csv_response("sales-results", TEMPLATE_HEADER, rows)
 
 
 @role_required("merchant", "organizer", "official", "staff")
