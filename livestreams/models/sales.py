@@ -9,6 +9,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from hub.images import PRODUCT_BOX, CleanImageField
+
 from .sessions import LiveSession
 
 
@@ -193,7 +195,7 @@ class Product(models.Model):
         _("price (yuan)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
     )
     link = models.URLField(_("link"), blank=True)
-    image = models.ImageField(_("image"), upload_to="products/%Y/%m/", blank=True)
+    image = CleanImageField(_("image"), upload_to="products/%Y/%m/", blank=True, box=PRODUCT_BOX)
 
     class Meta:
         verbose_name = _("product")

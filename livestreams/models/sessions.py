@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from hub.images import COVER_BOX, CleanImageField
+
 
 class LiveSession(models.Model):
     """Every kind of live session: a Party class, a merchant's sales session, an official's promotion.
@@ -68,7 +70,7 @@ class LiveSession(models.Model):
     )
     external_url = models.URLField(_("external platform URL"), blank=True)
     replay_url = models.URLField(_("replay URL"), blank=True)
-    cover = models.ImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
+    cover = CleanImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True, box=COVER_BOX)
     # Audience: organizations (SessionAudience rows) and/or every member organization of an alliance.
     audience_alliance = models.ForeignKey(
         "partyorgs.Alliance",
