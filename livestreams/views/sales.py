@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,7 +31,7 @@ from livestreams.forms.sales import (
     SalesResultForm,
     SalesSessionForm,
 )
-from livestreams.models import Campaign, SalesSession
+from livestreams.models import Campaign, ResultsImport, SalesSession
 from livestreams.selectors.sales import (
     awaiting_results,
     campaign_sessions,
@@ -43,6 +43,7 @@ from livestreams.selectors.sales import (
     measured_peak,
     public_schedule,
     result_reportable,
+    results_import_get_for_user,
     sales_inbox,
     sales_monthly_history,
     sales_sessions_list,
@@ -53,17 +54,17 @@ from livestreams.services.sales import (
     campaign_update,
     promotion_schedule,
     sales_result_report,
-    sales_results_import,
     sales_session_approve,
     sales_session_book_studio,
     sales_session_cancel,
     sales_session_register,
     sales_session_reject,
 )
-from livestreams.services.sales_import import TEMPLATE_HEADER, parse_results
+from livestreams.services.sales_import import TEMPLATE_HEADER, results_import_start
 from livestreams.services.studios import StudioConflict
 
 A = SalesSession.Approval
+RUNNING = (ResultsImport.State.QUEUED, ResultsImport.State.CHECKING)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -352,25 +353,35 @@ def sales_results(request, pk: int):
 
 @role_required("merchant", "staff")
 def sales_import(request):
-    problems = []
+    """The upload form; the file is checked by a Celery task while the merchant watches its page."""
     if request.method == "POST":
         form = ResultsImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            outcome = parse_results(user=request.user, name=upload.name, content=upload.read())
-            if outcome.problems:
-                problems = outcome.problems
-            else:
-                count = sales_results_import(user=request.user, rows=outcome.rows)
-                messages.success(request, _("Imported the results of %(count)s sessions.") % {"count": count})
-                return redirect("sales:history")
+            job = results_import_start(
+                user=request.user,
+                file_name=upload.name,
+                content=upload.read(),
+                language=translation.get_language() or "",
+            )
+            return redirect("sales:import_status", pk=job.pk)
     else:
         form = ResultsImportForm()
     return render(
         request,
         "livestreams/sales/import.html",
-        {"form": form, "problems": problems, "awaiting": awaiting_results(user=request.user)[:50]},
+        {"form": form, "awaiting": awaiting_results(user=request.user)[:50]},
     )
+
+
+@role_required("merchant", "staff")
+def sales_import_status(request, pk: int):
+    """Progress, then the outcome, of one of the user's imports; htmx polls the partial while it runs."""
+    job = results_import_get_for_user(request.user, pk)
+    context = {"job": job, "S": ResultsImport.State, "running": job.state in RUNNING}
+    if request.htmx:
+        return render(request, "livestreams/sales/_import_status.html", context)
+    return render(request, "livestreams/sales/import_status.html", context)
 
 
 @role_required("merchant", "staff")
