@@ -12,7 +12,8 @@ is data from outside: an .xlsx is a zip of XML parts, and each part can lie.
 - The shared-strings table (which openpyxl loads whole, before the first row) is bounded in bytes and in
   count.
 - The declared dimension (`<dimension ref="A1:XFD1048576">`) is ignored (openpyxl would pad every row to
-  it); columns past `max_columns` and rows past `max_rows` are refused, blank rows included.
+  it). Rows are read `max_columns + 1` wide: a value in the column just past the limit is refused, cells
+  further right are never read. Rows past `max_rows` (blank rows count, up to twice the limit) are refused.
 - CSV: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030 (what Chinese Excel saves); a NUL
   character, a field over the csv module's limit or an unclosed quote is a message, never an exception.
 
@@ -191,7 +192,10 @@ def read_xlsx(content: bytes, limits: Limits) -> list[list]:
                     _("Row %(row)s has more than %(max)s columns.")
                     % {"row": physical, "max": limits.max_columns}
                 )
-            rows.append(list(row[: limits.max_columns]))
+            cells = list(row[: limits.max_columns])
+            while cells and cells[-1] is None:  # openpyxl pads to max_col; the file's own width counts
+                cells.pop()
+            rows.append(cells)
         return rows
     except TableError:
         raise
