@@ -100,6 +100,41 @@ class _XmlScan:
             raise _not_xlsx() from None
 
 
+def _member_limit(info: zipfile.ZipInfo) -> int:
+    return MAX_SHARED_STRINGS_BYTES if info.filename.endswith("sharedStrings.xml") else MAX_MEMBER_BYTES
+
+
+def _check_declared(members: list[zipfile.ZipInfo]) -> None:
+    """What the zip's directory claims: member count, sizes, compression ratios, no encryption."""
+    if not members or len(members) > MAX_ZIP_MEMBERS:
+        raise _not_xlsx()
+    for info in members:
+        if info.flag_bits & 0x1:  # encrypted
+            raise _not_xlsx()
+        if info.file_size > _member_limit(info) or info.file_size > MAX_RATIO * max(info.compress_size, 1024):
+            raise _too_big()
+    if sum(info.file_size for info in members) > MAX_TOTAL_BYTES:
+        raise _too_big()
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int) -> int:
+    """Inflate one member in chunks, stopping at its limit, scanning XML on the way; returns the running
+    total of inflated bytes."""
+    scan = _XmlScan() if info.filename.endswith((".xml", ".rels")) else None
+    size = 0
+    with archive.open(info) as member:
+        while chunk := member.read(CHUNK):
+            size += len(chunk)
+            total += len(chunk)
+            if size > _member_limit(info) or total > MAX_TOTAL_BYTES:
+                raise _too_big()
+            if scan is not None:
+                scan.feed(chunk)
+    if scan is not None:
+        scan.feed(b"", final=True)
+    return total
+
+
 def check_xlsx_archive(content: bytes) -> None:
     """Raise TableError unless `content` is a zip whose parts inflate within the limits and whose XML
     parts are plain (no DTD, no entities, bounded nesting)."""
@@ -109,50 +144,15 @@ def check_xlsx_archive(content: bytes) -> None:
         raise _not_xlsx() from None
     with archive:
         members = archive.infolist()
-        if not members or len(members) > MAX_ZIP_MEMBERS:
-            raise _not_xlsx()
-        declared_total = 0
+        _check_declared(members)
+        total = 0
         for info in members:
-            limit = (
-                MAX_SHARED_STRINGS_BYTES if info.filename.endswith("sharedStrings.xml") else MAX_MEMBER_BYTES
-            )
-            if info.flag_bits & 0x1:  # encrypted
-                raise _not_xlsx()
-            if info.file_size > limit:
-                raise _too_big()
-            if info.file_size > MAX_RATIO * max(info.compress_size, 1024):
-                raise _too_big()
-            declared_total += info.file_size
-        if declared_total > MAX_TOTAL_BYTES:
-            raise _too_big()
-        actual_total = 0
-        for info in members:
-            limit = (
-                MAX_SHARED_STRINGS_BYTES if info.filename.endswith("sharedStrings.xml") else MAX_MEMBER_BYTES
-            )
-            scan = _XmlScan() if info.filename.endswith((".xml", ".rels")) else None
-            size = 0
             try:
-                with archive.open(info) as member:
-                    while chunk := member.read(CHUNK):
-                        size += len(chunk)
-                        actual_total += len(chunk)
-                        if size > limit or actual_total > MAX_TOTAL_BYTES:
-                            raise _too_big()
-                        if scan is not None:
-                            scan.feed(chunk)
-                if scan is not None:
-                    scan.feed(b"", final=True)
-            except (
-                zipfile.BadZipFile,
-                OSError,
-                ValueError,
-                EOFError,
-                NotImplementedError,
-                RuntimeError,
-            ) as exc:
-                if isinstance(exc, TableError):
-                    raise
+                total = _inflate(archive, info, total)
+            except TableError:
+                raise
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+                # A CRC or size that does not match what the directory declared, an unknown method...
                 raise _not_xlsx() from None
 
 
