@@ -189,3 +189,14 @@ def test_only_merchants_and_staff_import(personas, world, persona, status):
     client = client_for(personas[persona])
     assert client.get("/sales/results/import/").status_code == status
     assert client.get("/sales/results/template.csv").status_code == status
+
+
+@pytest.mark.parametrize(
+    "value", ["1e999999999", "9" * 5000, "1e30", "-1e999999999", "NaN", "Infinity", "1e-999999"]
+)
+def test_numbers_far_out_of_range_are_cell_problems_not_a_crash(world, merchant, two_sessions, value):
+    a, _ = two_sessions
+    text = f"场次编号,成交额（元）,订单数,峰值在线\n{a.pk},{value},{value},1\n{value},1,1,1\n"
+    outcome = parse_results(user=merchant, name="r.csv", content=text.encode())
+    assert outcome.rows == []
+    assert {(p.row, p.column[:1]) for p in outcome.problems} >= {(2, "B"), (2, "C"), (3, "A")}

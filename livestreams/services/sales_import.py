@@ -102,10 +102,11 @@ def _money(value) -> Decimal:
         raise ValueError(_("“%(value)s” is not an amount in yuan.") % {"value": value})
     if amount < 0:
         raise ValueError(_("The amount cannot be negative."))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(_("Yuan have at most two decimals (fen)."))
+    # Compared before any arithmetic: quantizing "1e30" exceeds the decimal context and raises.
     if amount > MAX_GMV:
         raise ValueError(_("The amount is too large."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(_("Yuan have at most two decimals (fen)."))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -122,6 +123,11 @@ def _count(value) -> int:
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
         if not parsed.is_finite() or parsed != parsed.to_integral_value():
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+        # Bounded before int(): int(Decimal("1e999999999")) would build a billion-digit number.
+        if parsed < 0:
+            raise ValueError(_("The number cannot be negative."))
+        if parsed > 2_000_000_000:
+            raise ValueError(_("The number is too large."))
         number = int(parsed)
     if number < 0:
         raise ValueError(_("The number cannot be negative."))
