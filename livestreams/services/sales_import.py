@@ -353,7 +353,8 @@ def results_import_start(*, user, file_name: str, content: bytes, language: str)
     job = ResultsImport(user=user, file_name=file_name[:200], content=content, language=language[:10])
     job.full_clean(exclude=["content"])
     job.save()
-    transaction.on_commit(lambda: results_import_check.delay(job.pk))
+    # robust: with the broker down the upload still answers; the page shows the check as failed later.
+    transaction.on_commit(lambda: results_import_check.delay(job.pk), robust=True)
     return job
 
 
