@@ -5,6 +5,7 @@ sees it approved on /sales/ and has been notified."""
 from datetime import time
 
 import pytest
+from playwright.sync_api import expect
 
 from hub.models import Notification
 from livestreams.models import LiveSession, SalesSession, StudioBooking
@@ -123,3 +124,39 @@ def test_the_sales_pages_work_on_a_phone(browser, hub_server, world, merchant, j
     ]:
         assert page.locator(f'label[for="{field_id}"]').is_visible(), field_id
     assert js_errors.list == []
+
+
+@pytest.mark.browser
+def test_the_merchant_imports_a_file_and_watches_the_check_finish_without_a_reload(
+    browser, hub_server, world, merchant, js_errors
+):
+    """Issue 11, item 3: the check runs in a Celery worker; the page shows it waiting, then the outcome,
+    polling by itself (the worker only starts once the page is shown)."""
+    from tests.sales_helpers import ended_sales_session
+    from tests.support import start_celery_worker
+
+    a, b = ended_sales_session(world.enterprise_a, days_ago=2), ended_sales_session(world.enterprise_a)
+    text = f"场次编号,成交额（元）,订单数,峰值在线\n{a.pk},100.50,1,2\n{b.pk},200,2,3\n"
+    context = browser_login(
+        browser, hub_server, merchant, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = js_errors.watch(context.new_page())
+    page.goto(hub_server.url + "/sales/results/import/")
+    page.get_by_label("数据文件（.csv 或 .xlsx）").set_input_files(
+        files=[{"name": "results.csv", "mimeType": "text/csv", "buffer": text.encode("utf-8-sig")}]
+    )
+    page.get_by_role("button", name="检查并导入").click()
+    page.wait_for_url("**/sales/results/import/*/")
+    expect(page.locator("#import-status")).to_contain_text("等待开始检查")
+    page.evaluate("window.__samePage = true")
+    worker = start_celery_worker()
+    try:
+        expect(page.locator("#import-done")).to_contain_text("已导入 2 个场次的数据", timeout=30000)
+    finally:
+        worker.stop()
+    assert page.evaluate("window.__samePage") is True  # updated in place, not reloaded
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("link", name="查看销售历史").click()
+    page.wait_for_url("**/sales/history/")
+    assert js_errors.list == []
+    context.close()

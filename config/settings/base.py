@@ -355,6 +355,8 @@ except ValueError:
 HUB_REMINDER_BATCH_SIZE = env_int("HUB_REMINDER_BATCH_SIZE", 200)
 HUB_ATTENDANCE_THRESHOLD = env_int("HUB_ATTENDANCE_THRESHOLD_PERCENT", 60)
 HUB_COVER_MAX_BYTES = env_int("HUB_COVER_MAX_BYTES", 5 * 1024 * 1024)
+# Every other image people upload (product pictures; hub.images), checked and re-encoded the same way.
+HUB_IMAGE_MAX_BYTES = env_int("HUB_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 # --- sales and studios ---
 # A studio slot held for a session awaiting approval is released after this many hours, and at the latest
 # this many hours before the session starts.

@@ -3,15 +3,10 @@ the JSON endpoints' "table" and the .xlsx exports all come from here, so they sh
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from io import BytesIO
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from hub.exports import Sheet
 from livestreams.models import LiveSession
 
 KPI_LABELS = [
@@ -116,36 +111,9 @@ def table(name: str, data: dict) -> dict:
     return {"columns": columns, "rows": rows}
 
 
-def workbook(sheets: list[tuple[str, dict]], *, subtitle: str) -> bytes:
-    """An .xlsx with one sheet per (title, table): the title and the filters on top, then the table."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    used: set[str] = set()
-    for title, tab in sheets:
-        # Sheet names: at most 31 characters, no []:*?/\ and unique.
-        name = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
-        base, n = name, 2
-        while name in used:
-            name = f"{base[:28]}~{n}"
-            n += 1
-        used.add(name)
-        ws = wb.create_sheet(name)
-        ws.append([title])
-        ws["A1"].font = Font(bold=True, size=13)
-        ws.append([subtitle])
-        ws.append([])
-        ws.append(tab["columns"])
-        for cell in ws[4]:
-            cell.font = Font(bold=True)
-        for row in tab["rows"]:
-            ws.append(row)
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, date | datetime):
-                    cell.number_format = "yyyy-mm-dd"
-        for i, heading in enumerate(tab["columns"], start=1):
-            width = max([len(str(heading))] + [len(str(r[i - 1] or "")) for r in tab["rows"]])
-            ws.column_dimensions[get_column_letter(i)].width = min(60, max(10, width * 2 + 2))
-        ws.freeze_panes = "A5"
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+def sheets(named_tables: list[tuple[str, dict]], *, subtitle: str) -> list[Sheet]:
+    """One sheet per (title, table): the title and the filters on top, then the table."""
+    return [
+        Sheet(title=title, heading=[title, subtitle], columns=tab["columns"], rows=tab["rows"])
+        for title, tab in named_tables
+    ]

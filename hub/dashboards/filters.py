@@ -196,21 +196,27 @@ class DashboardFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.errors:
+            return data
+        # Each bound is checked on its own first: date arithmetic on 0001-01-01 or 9999-12-31 (the
+        # ends of Python's calendar) would overflow and answer 500 instead of a message.
+        for name in ("date_from", "date_to"):
+            value = data.get(name)
+            if value is not None and value < EARLIEST:
+                self.add_error(name, _("Choose a date after 2000-01-01."))
+        if data.get("date_to") and data["date_to"] > self.today + timedelta(days=366):
+            self.add_error("date_to", _("Choose an end date within the next year."))
+        if self.errors:
+            return data
         default_from, default_to = default_period(self.today)
         date_to = data.get("date_to") or default_to
         date_from = data.get("date_from") or (
-            add_months(date_to, -11) if data.get("date_to") else default_from
+            max(EARLIEST, add_months(date_to, -11)) if data.get("date_to") else default_from
         )
-        if self.errors:
-            return data
-        if date_from < EARLIEST:
-            self.add_error("date_from", _("Choose a date after 2000-01-01."))
-        elif date_from > date_to:
+        if date_from > date_to:
             self.add_error("date_to", _("The end date must not be before the start date."))
         elif (date_to - date_from).days > MAX_SPAN_DAYS:
             self.add_error("date_from", _("Choose a period of at most three years."))
-        elif date_to > self.today + timedelta(days=366):
-            self.add_error("date_to", _("Choose an end date within the next year."))
         region, building, org = data.get("region"), data.get("building"), data.get("organization")
         if region is not None:
             allowed = {region.pk, *(r.pk for r in region.children.all())}

@@ -10,19 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from hub.exports import xlsx_response
 from livestreams.models import LiveSession
 from livestreams.selectors import sessions_live_now, sessions_upcoming
 from partyorgs.models import Region
 from partyorgs.permissions import get_scope, role_required
 
-from .exports import table, workbook
+from .exports import sheets, table
 from .filters import DashboardFilterForm
 from .selectors import SECTIONS, live_now
 from .services import dashboard_section
@@ -37,7 +38,6 @@ CHARTS = [
     ("top-merchants", "ranking"),
     ("sales-by-platform", "pie"),
 ]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def home(request):
@@ -158,13 +158,11 @@ def export(request, chart: str | None = None):
         return _invalid_export(request, form)
     f = form.to_filter()
     names = [chart] if chart else [*SECTIONS, "live-now"]
-    sheets = [(_title(n), table(n, _section_payload(request, n, f)["data"])) for n in names]
+    tables = [(_title(n), table(n, _section_payload(request, n, f)["data"])) for n in names]
     subtitle = _("Period %(from)s to %(to)s, exported %(now)s") % {
         "from": f.date_from.isoformat(),
         "to": f.date_to.isoformat(),
         "now": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
     }
-    response = HttpResponse(workbook(sheets, subtitle=subtitle), content_type=XLSX)
-    filename = f"dashboard-{chart or 'all'}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    filename = f"dashboard-{chart or 'all'}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}"
+    return xlsx_response(filename, sheets(tables, subtitle=subtitle))

@@ -225,9 +225,19 @@ def seed(ctx: DemoContext) -> None:
         external_url="https://live.douyin.com/",
         created_by=merchant,
     )
+    # Scheduled and public, so already approved by the building's organizer (a pending session stays a
+    # draft the public cannot see; see livestreams/demo/sales.py for the one awaiting review).
     SalesSession.objects.get_or_create(
         session=sale,
-        defaults={"enterprise": silk, "platform": SalesSession.Platform.DOUYIN, "host_names": "李明轩"},
+        defaults={
+            "enterprise": silk,
+            "building": silk.building,
+            "platform": SalesSession.Platform.DOUYIN,
+            "host_names": "李明轩",
+            "approval": SalesSession.Approval.APPROVED,
+            "reviewed_by": organizer,
+            "reviewed_at": now - timedelta(days=1),
+        },
     )
     start = (now + timedelta(days=4)).replace(hour=10, minute=0, second=0, microsecond=0)
     _session(
@@ -286,9 +296,12 @@ def seed(ctx: DemoContext) -> None:
         session=past_sale,
         defaults={
             "enterprise": silk,
+            "building": silk.building,
             "platform": SalesSession.Platform.HUB,
             "host_names": "李明轩",
             "approval": SalesSession.Approval.APPROVED,
+            "reviewed_by": organizer,
+            "reviewed_at": start - timedelta(days=2),
         },
     )
     _comments(ctx, past_sale, SALES_COMMENTS, members, start + timedelta(minutes=5), timedelta(minutes=9))

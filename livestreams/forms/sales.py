@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub.images import PRODUCT_BOX, ImageUploadField
 from hub.models import User
 from livestreams.models import Campaign, SalesResult, SalesSession
 from livestreams.selectors.sales import (
@@ -131,7 +132,12 @@ class ProductForm(forms.Form):
     name = forms.CharField(label=_("Product"), max_length=120)
     price = forms.DecimalField(label=_("Price (yuan)"), max_digits=10, decimal_places=2, min_value=0)
     link = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
-    image = forms.ImageField(label=_("Image"), required=False)
+    image = ImageUploadField(
+        label=_("Image"),
+        required=False,
+        box=PRODUCT_BOX,
+        help_text=_("JPEG, PNG, WebP or GIF. A resized copy without photo metadata is kept."),
+    )
 
 
 class BaseProductFormSet(forms.BaseFormSet):

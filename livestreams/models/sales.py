@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from hub.images import PRODUCT_BOX, CleanImageField
+
 from .sessions import LiveSession
 
 
@@ -150,7 +152,7 @@ class Product(models.Model):
         _("price (yuan)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
     )
     link = models.URLField(_("link"), blank=True)
-    image = models.ImageField(_("image"), upload_to="products/%Y/%m/", blank=True)
+    image = CleanImageField(_("image"), upload_to="products/%Y/%m/", blank=True, box=PRODUCT_BOX)
 
     class Meta:
         verbose_name = _("product")
@@ -189,7 +191,43 @@ class SalesResult(models.Model):
         return f"{self.sales_session} · {self.gmv}"
 
 
+class ResultsImport(models.Model):
+    """A results file a merchant uploaded, checked (and imported when valid) by a Celery task.
+
+    The file is kept here only until it is checked (emptied in the same update that records the outcome);
+    problems are kept for the page that shows them, at most a few hundred."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Being checked")
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("Not imported: problems found")
+        FAILED = "failed", _("The check failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(default=bytes, editable=False)
+    language = models.CharField(max_length=10, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    problem_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("results import")
+        verbose_name_plural = _("results imports")
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return self.file_name
+
+
 __all__ = [
+    "ResultsImport",
     "Campaign",
     "SalesSession",
     "PromotionSession",

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub.images import COVER_BOX, CleanImageField
+
 
 def new_stream_key() -> str:
     """A secret stream key (what an encoder sends as ?key=)."""
@@ -78,7 +80,7 @@ class LiveSession(models.Model):
     replay_url = models.URLField(_("replay URL"), blank=True)
     # Part of every signed HLS/replay link (livestreams.playback): a new generation revokes the old links.
     media_link_generation = models.PositiveIntegerField(default=1, editable=False)
-    cover = models.ImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
+    cover = CleanImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True, box=COVER_BOX)
     # Audience: organizations (SessionAudience rows) and/or every member organization of an alliance.
     audience_alliance = models.ForeignKey(
         "partyorgs.Alliance",

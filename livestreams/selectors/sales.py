@@ -10,7 +10,7 @@ Everyone else gets 404: merchants never see other enterprises' drafts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from livestreams.models import (
     Campaign,
     LiveSession,
     PromotionSession,
+    ResultsImport,
     SalesResult,
     SalesSession,
     StudioBooking,
@@ -417,3 +418,20 @@ def can_manage_campaign(user, campaign: Campaign) -> bool:
 
 def promotions_of(campaign: Campaign) -> QuerySet[PromotionSession]:
     return PromotionSession.objects.filter(campaign=campaign).select_related("session")
+
+
+# --- Results imports ----------------------------------------------------------------------------------------
+
+IMPORT_STALE_AFTER = timedelta(minutes=3)  # longer than the check task's hard time limit (90 s)
+
+
+def results_import_get_for_user(user, pk: int) -> ResultsImport:
+    """One of the user's own imports (404 otherwise). A check that has not finished long after the task's
+    time limit was interrupted (a worker killed by the file): it is shown as failed."""
+    job = ResultsImport.objects.filter(pk=pk, user=user).defer("content").first()
+    if job is None:
+        raise Http404
+    unfinished = job.state in (ResultsImport.State.QUEUED, ResultsImport.State.CHECKING)
+    if unfinished and job.created_at < timezone.now() - IMPORT_STALE_AFTER:
+        job.state = ResultsImport.State.FAILED
+    return job

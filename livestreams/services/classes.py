@@ -7,10 +7,8 @@ change notifies nobody) and emails it through the outbox (hub.emails), written i
 from __future__ import annotations
 
 import secrets
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from io import BytesIO
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
 from django.conf import settings
@@ -22,9 +20,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hub.emails import email_queue
+from hub.images import COVER_BOX, image_process
 from hub.services import notification_send
 from livestreams.models import (
     ClassSeries,
@@ -41,9 +39,6 @@ from partyorgs.permissions import get_scope
 S = LiveSession.Status
 MAX_OCCURRENCES = 60
 MAX_DURATION = timedelta(hours=12)
-COVER_BOX = (1280, 720)
-COVER_MAX_PIXELS = 40_000_000
-COVER_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 SIGNIN_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud in a class
 
 
@@ -124,40 +119,8 @@ def expand_recurrence(
 
 
 def cover_image_process(upload) -> ContentFile:
-    """Check that an upload is a real image of an accepted size, then store a resized JPEG copy without
-    EXIF (which can carry the phone's GPS position) and turned upright as the camera meant it."""
-    size = getattr(upload, "size", None)
-    limit = settings.HUB_COVER_MAX_BYTES
-    if size is not None and size > limit:
-        raise ValidationError(_("The cover image is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
-    not_an_image = ValidationError(_("The cover file is not an image we can read (JPEG, PNG, WebP or GIF)."))
-    try:
-        upload.seek(0)
-        probe = Image.open(upload)
-        probe.verify()  # checks the file's structure; the image must be opened again afterwards
-        upload.seek(0)
-        img = Image.open(upload)
-        if img.format not in COVER_FORMATS:
-            raise not_an_image
-        if img.width * img.height > COVER_MAX_PIXELS:
-            raise ValidationError(_("The cover image has too many pixels; use one under 40 megapixels."))
-        img.load()
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise not_an_image from None
-    img = ImageOps.exif_transpose(img)
-    if img.mode in ("RGBA", "LA", "P"):
-        img = img.convert("RGBA")
-        background = Image.new("RGB", img.size, (255, 255, 255))
-        background.paste(img, mask=img.getchannel("A"))
-        img = background
-    else:
-        img = img.convert("RGB")
-    img.thumbnail(COVER_BOX, Image.Resampling.LANCZOS)
-    out = BytesIO()
-    img.save(out, "JPEG", quality=85, optimize=True)  # no exif= argument: the copy carries no metadata
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+    """A cover as every user image is kept (hub.images): checked, upright, resized, without metadata."""
+    return image_process(upload, box=COVER_BOX, max_bytes=settings.HUB_COVER_MAX_BYTES)
 
 
 def _signin_code() -> str:

@@ -1,47 +1,42 @@
-"""Checking a results file (CSV or .xlsx) before anything is written.
+"""Checking a results file (CSV or .xlsx) before anything is written, and the import that runs it.
 
-The whole file is read and every cell checked first; each problem is reported by row and column as the
-merchant sees them in their spreadsheet (row 1 is the header). Only a file without a single problem is
-handed to sales_results_import, which writes all rows in one transaction.
+The file is read within bounds by hub.tabular (the same limits for every uploaded spreadsheet), then every
+cell is checked by the cleaner of its column (one class per kind of column, pretix's modelimport shape);
+each problem is reported by row and column as the merchant sees them in their spreadsheet (row 1 is the
+header). Only a file without a single problem is handed to sales_results_import, which writes all rows in
+one transaction.
+
+A file is checked off the web process: results_import_start stores it and queues the Celery task, which
+calls results_import_run; the merchant's page polls the import's progress and then shows the outcome.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from livestreams.models import SalesSession
+from hub.tabular import Limits, TableError, read_table
+from livestreams.models import ResultsImport, SalesSession
 from livestreams.selectors.sales import result_reportable
+from livestreams.services.sales import sales_results_import
 from partyorgs.permissions import get_scope
 
+logger = logging.getLogger(__name__)
+
 MAX_ROWS = 5000
+MAX_COLUMNS = 50
 MAX_BYTES = 2 * 1024 * 1024
 MAX_GMV = Decimal("999999999999.99")
+MAX_PROBLEMS_KEPT = 200
+PROGRESS_EVERY = 250  # rows between two progress updates
+LIMITS = Limits(max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
 
-# Column -> the headers accepted for it (compared without spaces and case; Chinese first).
-COLUMNS = {
-    "session": ["场次编号", "场次", "编号", "sessionid", "session", "id"],
-    "gmv": [
-        "成交额（元）",
-        "成交额(元)",
-        "成交额",
-        "销售额（元）",
-        "销售额(元)",
-        "销售额",
-        "gmv（元）",
-        "gmv",
-        "gmv(yuan)",
-    ],
-    "orders": ["订单数", "订单", "orders"],
-    "peak_viewers": ["峰值在线", "峰值在线人数", "peakviewers", "peak"],
-    "viewers": ["观看人数", "viewers"],
-    "new_followers": ["新增粉丝", "新增粉丝数", "newfollowers", "followers"],
-}
-REQUIRED = ["session", "gmv", "orders", "peak_viewers"]
 TEMPLATE_HEADER = [
     "场次编号",
     "标题",
@@ -91,50 +86,6 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _read_csv(content: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError(_("The file is neither UTF-8 nor GBK text; save it as CSV (UTF-8) or as .xlsx."))
-    try:
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _read_xlsx(content: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ValueError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(list(row))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
-
-
-def read_table(name: str, content: bytes) -> list[list]:
-    lowered = name.lower()
-    if lowered.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if lowered.endswith(".csv"):
-        return _read_csv(content)
-    raise ValueError(_("Upload a .csv or .xlsx file."))
-
-
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
@@ -151,10 +102,11 @@ def _money(value) -> Decimal:
         raise ValueError(_("“%(value)s” is not an amount in yuan.") % {"value": value})
     if amount < 0:
         raise ValueError(_("The amount cannot be negative."))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(_("Yuan have at most two decimals (fen)."))
+    # Compared before any arithmetic: quantizing "1e30" exceeds the decimal context and raises.
     if amount > MAX_GMV:
         raise ValueError(_("The amount is too large."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(_("Yuan have at most two decimals (fen)."))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -171,6 +123,11 @@ def _count(value) -> int:
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
         if not parsed.is_finite() or parsed != parsed.to_integral_value():
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+        # Bounded before int(): int(Decimal("1e999999999")) would build a billion-digit number.
+        if parsed < 0:
+            raise ValueError(_("The number cannot be negative."))
+        if parsed > 2_000_000_000:
+            raise ValueError(_("The number is too large."))
         number = int(parsed)
     if number < 0:
         raise ValueError(_("The number cannot be negative."))
@@ -179,143 +136,273 @@ def _count(value) -> int:
     return number
 
 
-def parse_results(*, user, name: str, content: bytes) -> ParseOutcome:
-    """Check a whole results file; rows come back only when there is no problem at all."""
-    out = ParseOutcome()
-    if len(content) > MAX_BYTES:
-        out.problems.append(Problem(0, "", _("The file is larger than 2 MB.")))
-        return out
-    try:
-        table = read_table(name, content)
-    except ValueError as exc:
-        out.problems.append(Problem(0, "", str(exc)))
-        return out
+# --- One cleaner per column ----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportContext:
+    """What the cleaners share: the sessions this user may report on, and the rows seen so far."""
+
+    sessions: dict[int, SalesSession]
+    seen: dict[int, int] = field(default_factory=dict)
+
+
+class Column:
+    """A column of the results file: the headers accepted for it (compared without spaces and case;
+    Chinese first), whether it must be there and filled, and clean(), which turns a cell into a value or
+    raises ValueError with the message for the merchant."""
+
+    key = ""
+    headers: tuple[str, ...] = ()
+    required = True
+    blank_message = ""
+
+    def clean(self, value, *, row: int, context: ImportContext):
+        raise NotImplementedError
+
+    def clean_cell(self, value, *, row: int, context: ImportContext):
+        if _blank(value):
+            if self.required:
+                raise ValueError(self.blank_message or _("This value is required."))
+            return 0
+        return self.clean(value, row=row, context=context)
+
+
+class SessionColumn(Column):
+    key = "session"
+    headers = ("场次编号", "场次", "编号", "sessionid", "session", "id")
+
+    @property
+    def blank_message(self):
+        return _("The session number is missing.")
+
+    def clean(self, value, *, row, context):
+        try:
+            pk = _count(value)
+        except ValueError:
+            raise ValueError(_("“%(value)s” is not a session number.") % {"value": value}) from None
+        ss = context.sessions.get(pk)
+        if ss is None:
+            raise ValueError(_("You have no sales session number %(id)s.") % {"id": pk})
+        if not result_reportable(ss):
+            raise ValueError(
+                _("Session %(id)s cannot take results yet: it was not approved or has not ended.")
+                % {"id": pk}
+            )
+        if pk in context.seen:
+            raise ValueError(
+                _("Session %(id)s is already in row %(row)s.") % {"id": pk, "row": context.seen[pk]}
+            )
+        context.seen[pk] = row
+        return ss
+
+
+class MoneyColumn(Column):
+    def __init__(self, key: str, headers: tuple[str, ...]):
+        self.key, self.headers = key, headers
+
+    def clean(self, value, *, row, context):
+        return _money(value)
+
+
+class CountColumn(Column):
+    def __init__(self, key: str, headers: tuple[str, ...], *, required: bool = True):
+        self.key, self.headers, self.required = key, headers, required
+
+    def clean(self, value, *, row, context):
+        return _count(value)
+
+
+COLUMNS: list[Column] = [
+    SessionColumn(),
+    MoneyColumn(
+        "gmv",
+        (
+            "成交额（元）",
+            "成交额(元)",
+            "成交额",
+            "销售额（元）",
+            "销售额(元)",
+            "销售额",
+            "gmv（元）",
+            "gmv",
+            "gmv(yuan)",
+        ),
+    ),
+    CountColumn("orders", ("订单数", "订单", "orders")),
+    CountColumn("peak_viewers", ("峰值在线", "峰值在线人数", "peakviewers", "peak")),
+    CountColumn("viewers", ("观看人数", "viewers"), required=False),
+    CountColumn("new_followers", ("新增粉丝", "新增粉丝数", "newfollowers", "followers"), required=False),
+]
+REFERENCE_COLUMN = "session"
+
+
+# --- The whole file ------------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """The file as a whole cannot be checked (one problem, no rows)."""
+
+    def __init__(self, row: int, message: str):
+        self.problem = Problem(row, "", message)
+
+
+def _positions(table: list[list]) -> dict[str, int]:
+    """Column key -> index in the file, the first matching header winning."""
     if not table or all(_blank(c) for c in table[0]):
-        out.problems.append(Problem(1, "", _("The first row must name the columns.")))
-        return out
+        raise _Refused(1, _("The first row must name the columns."))
     header = table[0]
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):
         key = _norm(cell)
-        for column, aliases in COLUMNS.items():
-            if key in {_norm(a) for a in aliases} and column not in positions:
-                positions[column] = index
-    missing = [COLUMNS[c][0] for c in REQUIRED if c not in positions]
+        for column in COLUMNS:
+            if column.key not in positions and key in {_norm(h) for h in column.headers}:
+                positions[column.key] = index
+    missing = [c.headers[0] for c in COLUMNS if c.required and c.key not in positions]
     if missing:
-        out.problems.append(
-            Problem(
-                1, "", _("Columns missing from the first row: %(columns)s.") % {"columns": "、".join(missing)}
-            )
+        raise _Refused(
+            1, _("Columns missing from the first row: %(columns)s.") % {"columns": "、".join(missing)}
         )
-        return out
+    return positions
+
+
+def _data_rows(table: list[list]) -> list[tuple[int, list]]:
     data = [(i + 2, row) for i, row in enumerate(table[1:]) if not all(_blank(c) for c in row)]
     if not data:
-        out.problems.append(Problem(2, "", _("The file has no rows of results.")))
-        return out
+        raise _Refused(2, _("The file has no rows of results."))
     if len(data) > MAX_ROWS:
-        out.problems.append(Problem(0, "", _("At most %(max)s rows per file.") % {"max": MAX_ROWS}))
-        return out
+        raise _Refused(0, _("At most %(max)s rows per file.") % {"max": MAX_ROWS})
+    return data
 
-    def label(column: str) -> str:
-        index = positions[column]
-        text = str(header[index]).strip() if not _blank(header[index]) else ""
-        return f"{_column_letter(index)} {text}".strip()
 
-    def cell(row, column):
-        index = positions.get(column)
-        if index is None or index >= len(row):
-            return None
-        return row[index]
-
-    # The sessions named in the file, in one query, limited to the ones this user may report on.
+def _sessions_named(user, data, index: int) -> dict[int, SalesSession]:
+    """The sessions named in the file, in one query, limited to the ones this user may report on."""
     wanted = set()
     for _n, row in data:
         try:
-            wanted.add(_count(cell(row, "session")))
-        except ValueError:
+            wanted.add(_count(row[index] if index < len(row) else None))
+        except (ValueError, TypeError):
             pass
     scope = get_scope(user)
     sessions = SalesSession.objects.select_related("session").filter(pk__in=wanted)
     if not scope.is_staff:
         sessions = sessions.filter(enterprise_id__in=scope.enterprise_ids)
-    by_id = {ss.pk: ss for ss in sessions}
+    return {ss.pk: ss for ss in sessions}
 
-    seen: dict[int, int] = {}
-    for number, row in data:
-        values: dict[str, object] = {}
-        row_ok = True
-        raw = cell(row, "session")
-        if _blank(raw):
-            out.problems.append(Problem(number, label("session"), _("The session number is missing.")))
-            row_ok = False
-        else:
-            try:
-                pk = _count(raw)
-            except ValueError:
-                out.problems.append(
-                    Problem(
-                        number, label("session"), _("“%(value)s” is not a session number.") % {"value": raw}
-                    )
-                )
-                row_ok = False
-            else:
-                ss = by_id.get(pk)
-                if ss is None:
-                    out.problems.append(
-                        Problem(
-                            number,
-                            label("session"),
-                            _("You have no sales session number %(id)s.") % {"id": pk},
-                        )
-                    )
-                    row_ok = False
-                elif not result_reportable(ss):
-                    out.problems.append(
-                        Problem(
-                            number,
-                            label("session"),
-                            _("Session %(id)s cannot take results yet: it was not approved or has not ended.")
-                            % {"id": pk},
-                        )
-                    )
-                    row_ok = False
-                elif pk in seen:
-                    out.problems.append(
-                        Problem(
-                            number,
-                            label("session"),
-                            _("Session %(id)s is already in row %(row)s.") % {"id": pk, "row": seen[pk]},
-                        )
-                    )
-                    row_ok = False
-                else:
-                    seen[pk] = number
-                    values["sales_session"] = ss
-        for column, parse, required in [
-            ("gmv", _money, True),
-            ("orders", _count, True),
-            ("peak_viewers", _count, True),
-            ("viewers", _count, False),
-            ("new_followers", _count, False),
-        ]:
-            if column not in positions:
-                values[column] = 0
-                continue
-            raw = cell(row, column)
-            if _blank(raw):
-                if required:
-                    out.problems.append(Problem(number, label(column), _("This value is required.")))
-                    row_ok = False
-                else:
-                    values[column] = 0
-                continue
-            try:
-                values[column] = parse(raw)
-            except ValueError as exc:
-                out.problems.append(Problem(number, label(column), str(exc)))
-                row_ok = False
-        if row_ok:
-            out.rows.append(ResultRow(row=number, **values))
+
+def _clean_row(number: int, row: list, header: list, positions: dict[str, int], context: ImportContext):
+    values: dict[str, object] = {}
+    problems: list[Problem] = []
+    for column in COLUMNS:
+        index = positions.get(column.key)
+        if index is None:
+            values[column.key] = 0
+            continue
+        try:
+            values[column.key] = column.clean_cell(
+                row[index] if index < len(row) else None, row=number, context=context
+            )
+        except ValueError as exc:
+            text = str(header[index]).strip() if not _blank(header[index]) else ""
+            problems.append(Problem(number, f"{_column_letter(index)} {text}".strip(), str(exc)))
+    if problems:
+        return None, problems
+    values["sales_session"] = values.pop(REFERENCE_COLUMN)
+    return ResultRow(row=number, **values), []
+
+
+def parse_results(
+    *, user, name: str, content: bytes, progress: Callable[[int, int], None] | None = None
+) -> ParseOutcome:
+    """Check a whole results file; rows come back only when there is no problem at all.
+    progress(checked, total) is called every PROGRESS_EVERY rows."""
+    out = ParseOutcome()
+    try:
+        if len(content) > MAX_BYTES:
+            raise _Refused(0, _("The file is larger than 2 MB."))
+        try:
+            table = read_table(name, content, LIMITS)
+        except TableError as exc:
+            raise _Refused(0, str(exc)) from None
+        positions = _positions(table)
+        data = _data_rows(table)
+    except _Refused as refused:
+        out.problems.append(refused.problem)
+        return out
+    context = ImportContext(sessions=_sessions_named(user, data, positions[REFERENCE_COLUMN]))
+    for done, (number, row) in enumerate(data, start=1):
+        result, problems = _clean_row(number, row, table[0], positions, context)
+        out.problems.extend(problems)
+        if result is not None:
+            out.rows.append(result)
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(data)):
+            progress(done, len(data))
     if out.problems:
         out.rows = []
     return out
+
+
+# --- The import, off the web process --------------------------------------------------------------------
+
+
+@transaction.atomic
+def results_import_start(*, user, file_name: str, content: bytes, language: str) -> ResultsImport:
+    """Keep the file and queue its check (livestreams.tasks.sales.results_import_check) after commit."""
+    from livestreams.tasks.sales import results_import_check
+
+    job = ResultsImport(user=user, file_name=file_name[:200], content=content, language=language[:10])
+    job.full_clean(exclude=["content"])
+    job.save()
+    # robust: with the broker down the upload still answers; the page shows the check as failed later.
+    transaction.on_commit(lambda: results_import_check.delay(job.pk), robust=True)
+    return job
+
+
+def _progress(job_id: int):
+    def report(checked: int, total: int) -> None:
+        ResultsImport.objects.filter(pk=job_id).update(rows_checked=checked, rows_total=total)
+
+    return report
+
+
+def results_import_run(*, import_id: int) -> str:
+    """Check the file of a queued import and, when every row is valid, import it; returns the final state.
+
+    Claimed with a conditional UPDATE (queued -> checking), so a second delivery of the task does
+    nothing. Whatever happens, the import ends in a final state and its file is dropped."""
+    S = ResultsImport.State
+    if not ResultsImport.objects.filter(pk=import_id, state=S.QUEUED).update(state=S.CHECKING):
+        return ""
+    job = ResultsImport.objects.select_related("user").get(pk=import_id)
+    try:
+        with translation.override(job.language or None):
+            outcome = parse_results(
+                user=job.user, name=job.file_name, content=bytes(job.content), progress=_progress(job.pk)
+            )
+            return _finish(job, outcome)
+    except Exception:
+        logger.exception("results import %s failed", import_id)
+        ResultsImport.objects.filter(pk=import_id).update(
+            state=S.FAILED, content=b"", finished_at=timezone.now()
+        )
+        return S.FAILED
+
+
+@transaction.atomic
+def _finish(job: ResultsImport, outcome: ParseOutcome) -> str:
+    S = ResultsImport.State
+    fields: dict[str, object] = {"content": b"", "finished_at": timezone.now()}
+    if outcome.problems:
+        fields.update(
+            state=S.REFUSED,
+            problem_count=len(outcome.problems),
+            problems=[
+                {"row": p.row, "column": p.column, "message": p.message}
+                for p in outcome.problems[:MAX_PROBLEMS_KEPT]
+            ],
+        )
+    else:
+        count = sales_results_import(user=job.user, rows=outcome.rows)
+        fields.update(state=S.IMPORTED, imported=count, rows_total=count, rows_checked=count)
+    ResultsImport.objects.filter(pk=job.pk).update(**fields)
+    return fields["state"]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sales/schedule/", sales.sales_schedule, name="schedule"),
     path("sales/history/", sales.sales_history, name="history"),
     path("sales/results/import/", sales.sales_import, name="import"),
+    path("sales/results/import/<int:pk>/", sales.sales_import_status, name="import_status"),
     path("sales/results/template.csv", sales.sales_import_template, name="import_template"),
     path("sales/<int:pk>/", sales.sales_detail, name="detail"),
     path("sales/<int:pk>/approve/", sales.sales_approve, name="approve"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 
@@ -21,9 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from hub.exports import Sheet, csv_response, xlsx_response
 from livestreams.forms.classes import (
     CalendarForm,
     CancelForm,
@@ -346,38 +343,6 @@ def attendance_table(pc: PartyClass, report) -> tuple[list[str], list[list]]:
     return header, rows
 
 
-def _xlsx_response(filename: str, sheets: list[tuple[str, list[str], list[list]]]) -> HttpResponse:
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, header, rows in sheets:
-        ws = wb.create_sheet(title[:31])
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append(row)
-        for i, _h in enumerate(header, start=1):
-            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = 16
-    out = io.BytesIO()
-    wb.save(out)
-    resp = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    resp["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return resp
-
-
-def _csv_response(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
-    out = io.StringIO()
-    out.write("\ufeff")  # a BOM, so that Excel opens Chinese text as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    resp = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return resp
-
-
 def _class_info(pc: PartyClass, report) -> tuple[list[str], list[list]]:
     s = pc.session
     rate = f"{report.rate:.0%}" if report.rate is not None else ""
@@ -400,9 +365,12 @@ def attendance_export(request, pk: int, fmt: str):
     header, rows = attendance_table(pc, report)
     filename = f"attendance-{pc.pk}"
     if fmt == "csv":
-        return _csv_response(filename, header, rows)
+        return csv_response(filename, header, rows)
     info_header, info_rows = _class_info(pc, report)
-    return _xlsx_response(filename, [(_("Attendance"), header, rows), (_("Class"), info_header, info_rows)])
+    return xlsx_response(
+        filename,
+        [Sheet(_("Attendance"), header, rows), Sheet(_("Class"), info_header, info_rows)],
+    )
 
 
 # --- Calendar and the iCalendar feed -------------------------------------------------------------
@@ -599,5 +567,5 @@ def records_export(request, fmt: str):
     header, rows = ledger_table(data)
     filename = f"records-{year}-Q{quarter}"
     if fmt == "csv":
-        return _csv_response(filename, header, rows)
-    return _xlsx_response(filename, [(f"{year} Q{quarter}", header, rows)])
+        return csv_response(filename, header, rows)
+    return xlsx_response(filename, [Sheet(f"{year} Q{quarter}", header, rows)])

@@ -3,21 +3,21 @@ the public schedule and campaigns. Views parse, authorize, call a service and re
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hub.exports import csv_response
+from hub.redirects import redirect_next
 from livestreams.forms.sales import (
     BookStudioForm,
     CampaignForm,
@@ -30,7 +30,7 @@ from livestreams.forms.sales import (
     SalesResultForm,
     SalesSessionForm,
 )
-from livestreams.models import Campaign, SalesSession
+from livestreams.models import Campaign, ResultsImport, SalesSession
 from livestreams.selectors.sales import (
     awaiting_results,
     campaign_sessions,
@@ -42,6 +42,7 @@ from livestreams.selectors.sales import (
     measured_peak,
     public_schedule,
     result_reportable,
+    results_import_get_for_user,
     sales_inbox,
     sales_monthly_history,
     sales_sessions_list,
@@ -52,18 +53,18 @@ from livestreams.services.sales import (
     campaign_update,
     promotion_schedule,
     sales_result_report,
-    sales_results_import,
     sales_session_approve,
     sales_session_book_studio,
     sales_session_cancel,
     sales_session_register,
     sales_session_reject,
 )
-from livestreams.services.sales_import import TEMPLATE_HEADER, parse_results
+from livestreams.services.sales_import import TEMPLATE_HEADER, results_import_start
 from livestreams.services.studios import StudioConflict
 from partyorgs.permissions import get_scope, role_required
 
 A = SalesSession.Approval
+RUNNING = (ResultsImport.State.QUEUED, ResultsImport.State.CHECKING)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -73,13 +74,6 @@ def _apply_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 # --- Merchants' sessions --------------------------------------------------------------------------------------
@@ -225,7 +219,7 @@ def sales_approve(request, pk: int):
         done=_("Approved “%(title)s”; the merchant has been told.") % {"title": access.ss.session.title},
         already=_("This session had already been reviewed."),
     )
-    return redirect(_next_url(request, reverse("sales:inbox")))
+    return redirect_next(request, reverse("sales:inbox"))
 
 
 @login_required
@@ -237,7 +231,7 @@ def sales_reject(request, pk: int):
     form = RejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the session is rejected."))
-        return redirect(_next_url(request, reverse("sales:inbox")))
+        return redirect_next(request, reverse("sales:inbox"))
     _act(
         request,
         lambda: sales_session_reject(
@@ -246,7 +240,7 @@ def sales_reject(request, pk: int):
         done=_("Rejected “%(title)s”; the merchant has been told why.") % {"title": access.ss.session.title},
         already=_("This session had already been reviewed."),
     )
-    return redirect(_next_url(request, reverse("sales:inbox")))
+    return redirect_next(request, reverse("sales:inbox"))
 
 
 @login_required
@@ -359,49 +353,46 @@ def sales_results(request, pk: int):
 
 @role_required("merchant", "staff")
 def sales_import(request):
-    problems = []
+    """The upload form; the file is checked by a Celery task while the merchant watches its page."""
     if request.method == "POST":
         form = ResultsImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            outcome = parse_results(user=request.user, name=upload.name, content=upload.read())
-            if outcome.problems:
-                problems = outcome.problems
-            else:
-                count = sales_results_import(user=request.user, rows=outcome.rows)
-                messages.success(request, _("Imported the results of %(count)s sessions.") % {"count": count})
-                return redirect("sales:history")
+            job = results_import_start(
+                user=request.user,
+                file_name=upload.name,
+                content=upload.read(),
+                language=translation.get_language() or "",
+            )
+            return redirect("sales:import_status", pk=job.pk)
     else:
         form = ResultsImportForm()
     return render(
         request,
         "livestreams/sales/import.html",
-        {"form": form, "problems": problems, "awaiting": awaiting_results(user=request.user)[:50]},
+        {"form": form, "awaiting": awaiting_results(user=request.user)[:50]},
     )
+
+
+@role_required("merchant", "staff")
+def sales_import_status(request, pk: int):
+    """Progress, then the outcome, of one of the user's imports; htmx polls the partial while it runs."""
+    job = results_import_get_for_user(request.user, pk)
+    context = {"job": job, "S": ResultsImport.State, "running": job.state in RUNNING}
+    if request.htmx:
+        return render(request, "livestreams/sales/_import_status.html", context)
+    return render(request, "livestreams/sales/import_status.html", context)
 
 
 @role_required("merchant", "staff")
 def sales_import_template(request):
     """A CSV (UTF-8 with BOM, so that Excel reads the Chinese) listing the sessions that await results."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="sales-results.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(TEMPLATE_HEADER)
-    for ss in awaiting_results(user=request.user)[:1000]:
-        writer.writerow(
-            [
-                ss.pk,
-                ss.session.title,
-                timezone.localtime(ss.session.starts_at).strftime("%Y-%m-%d %H:%M"),
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
-    return response
+    rows = [
+        [ss.pk, ss.session.title, timezone.localtime(ss.session.starts_at).strftime("%Y-%m-%d %H:%M")]
+        + [""] * (len(TEMPLATE_HEADER) - 3)
+        for ss in awaiting_results(user=request.user)[:1000]
+    ]
+    return csv_response("sales-results", TEMPLATE_HEADER, rows)
 
 
 @role_required("merchant", "organizer", "official", "staff")

@@ -18,6 +18,14 @@
   var palette = ["#c8102e", "#f2c14e", "#3b82f6", "#10b981", "#8b5cf6", "#f97316", "#64748b", "#ec4899"];
   var charts = {};
 
+  // ECharts puts what a tooltip formatter returns into the page as HTML, and the names in it (branches,
+  // enterprises, platforms) are typed by people: every value goes through esc() there. Labels, axes and
+  // legends are drawn on the canvas as text and need no escaping (escaping them would show "&lt;").
+  function esc(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"'`=\/]/g, function (c) {
+      return "&#" + c.charCodeAt(0) + ";";
+    });
+  }
   function fill(text, values) {
     return Object.keys(values).reduce(function (t, k) { return t.split("{" + k + "}").join(values[k]); }, text);
   }
@@ -107,7 +115,7 @@
       }
       o.tooltip = { trigger: "item", confine: true, formatter: function (p) {
         var r = d.rows[p.dataIndex];
-        return r.branch + "<br>" + (r.days_since === null ? L.never : r.last_class + " · " + fill(L.days_unit, { n: r.days_since }));
+        return esc(r.branch) + "<br>" + esc(r.days_since === null ? L.never : r.last_class + " · " + fill(L.days_unit, { n: r.days_since }));
       } };
       o.xAxis = { type: "value", minInterval: 1, axisLabel: { formatter: function (v) { return fill(L.days_unit, { n: v }); } } };
       o.yAxis = categoryY(d.rows, "branch");
@@ -153,7 +161,7 @@
       var narrow = width < 480;
       var o = base(d.rows.length === 0);
       o.tooltip = { trigger: "item", confine: true, formatter: function (p) {
-        return p.name + "<br>¥" + money.format(p.value) + " (" + p.percent + "%)";
+        return esc(p.name) + "<br>" + esc("¥" + money.format(p.value) + " (" + p.percent + "%)");
       } };
       o.legend = { bottom: 0, type: "scroll", textStyle: { color: muted } };
       o.series = [{

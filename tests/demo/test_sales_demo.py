@@ -103,3 +103,29 @@ def test_the_demo_merchant_sees_their_sessions_and_the_organizer_their_inbox(cli
     client.force_login(User.objects.get(email="organizer@example.com"))
     assert "丝路优选冬季家乡好物专场" in client.get("/sales/inbox/").content.decode()
     assert SalesResult.objects.filter(flagged=True).exists()
+
+
+def test_every_pending_demo_session_is_a_draft_a_building_organizer_can_review():
+    """Issue 11, item 19: the room demo seeded a pending session that was scheduled, public and had no
+    building, so only hub staff could review it."""
+    from hub.models import Role
+    from livestreams.selectors.sales import can_review, sales_inbox
+
+    seed()
+    organizers = [r.user for r in Role.objects.filter(kind=Role.Kind.ORGANIZER).select_related("user")]
+    pending = SalesSession.objects.filter(approval=SalesSession.Approval.PENDING).select_related("session")
+    assert pending.exists()
+    for ss in pending:
+        assert ss.building_id is not None, ss.session.title
+        assert ss.session.status == LiveSession.Status.DRAFT, ss.session.title
+        assert ss.session.visibility != LiveSession.Visibility.PUBLIC, ss.session.title
+        reviewers = [u for u in organizers if can_review(u, ss)]
+        assert reviewers, ss.session.title
+        assert any(ss in sales_inbox(user=u) for u in reviewers)
+    # What the public sees is approved.
+    public = SalesSession.objects.filter(
+        session__visibility=LiveSession.Visibility.PUBLIC,
+        session__status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+    )
+    assert public.exists()
+    assert not public.exclude(approval=SalesSession.Approval.APPROVED).exists()

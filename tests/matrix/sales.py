@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from livestreams.models import LiveSession, SalesSession
+from livestreams.models import LiveSession, ResultsImport, SalesSession
 from livestreams.services.sales import ProductData, campaign_create, sales_session_register
 from tests import factories as f
 
@@ -49,6 +49,7 @@ def setup(w):
         platform="douyin",
         approval=SalesSession.Approval.APPROVED,
     )
+    w.results_import = ResultsImport.objects.create(user=w.merchant, file_name="results.csv")
     w.campaign = campaign_create(
         user=w.organizer,
         name="矩阵首发周",
@@ -85,6 +86,11 @@ def pages(w):
     yield (
         "/sales/results/import/",
         _statuses(["merchant", "staff"], forbidden=["organizer", "official", "member", "outsider"]),
+    )
+    # An import is its uploader's only: another merchant, staff included, gets 404.
+    yield (
+        f"/sales/results/import/{w.results_import.pk}/",
+        _statuses(["merchant"], forbidden=["organizer", "official", "member", "outsider"], missing=["staff"]),
     )
     yield (
         "/sales/results/template.csv",
