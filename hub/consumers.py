@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -48,6 +50,110 @@ def db(fn):
 # Close codes (4000-4999 are the application's): sign in first / not allowed here.
 CLOSE_SIGN_IN = 4401
 CLOSE_FORBIDDEN = 4403
+
+
+# --- Reading a client's frame ------------------------------------------------------------------------------
+
+# Client messages are flat objects (a list of ids at most): a few levels are plenty. Checked before parsing,
+# because Python's json module recurses once per level and a deep frame ends in RecursionError.
+MAX_FRAME_DEPTH = 8
+# Integers a browser can represent exactly (Number.MAX_SAFE_INTEGER); larger ones are no id of ours, and a
+# 4,000-digit literal would cost quadratic time to convert.
+MAX_SAFE_INTEGER = 2**53 - 1
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(code)
+        self.code = code
+        self.message = str(message)
+
+
+def _too_deep(text: str, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than `limit`, without parsing (brackets inside strings do not count)."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
+        if bracket.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _int(literal: str) -> int:
+    if len(literal.lstrip("-")) > 16 or abs(value := int(literal)) > MAX_SAFE_INTEGER:
+        raise ValueError("integer out of range")
+    return value
+
+
+def _float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):  # 1e999999 parses as infinity
+        raise ValueError("number out of range")
+    return value
+
+
+def _constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity
+
+
+def _object(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate key")  # {"type": "ping", "type": "comment"} means nothing for sure
+    return obj
+
+
+def _strings(value):
+    """Every string (keys too) in a decoded value (its depth is bounded already)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def decode_frame(text_data: str | None, bytes_data: bytes | None, *, max_chars: int) -> dict:
+    """A client's frame as a message: a JSON object with a string "type", or FrameError.
+
+    The one decoder of every socket. It refuses binary frames, frames over `max_chars`, nesting deeper than
+    MAX_FRAME_DEPTH (checked before parsing), what strict JSON does not allow (NaN, Infinity), numbers a
+    browser cannot hold (1e999999, 4,000 digits), duplicate keys, unpaired surrogates (which could not be
+    echoed back as UTF-8), and anything that is not an object with a string type."""
+    if text_data is None:
+        # Binary frames (including text that is not UTF-8, which a client can only send as binary: daphne
+        # closes a text frame with invalid UTF-8 itself, with 1007, as RFC 6455 requires).
+        raise FrameError("bad_frame", _("Only text frames with JSON are understood."))
+    if len(text_data) > max_chars:
+        raise FrameError(
+            "too_large", _("That message is too large (at most %(n)d characters).") % {"n": max_chars}
+        )
+    if _too_deep(text_data, MAX_FRAME_DEPTH):
+        raise FrameError("too_deep", _("That message is nested too deeply."))
+    try:
+        message = json.loads(
+            text_data,
+            parse_int=_int,
+            parse_float=_float,
+            parse_constant=_constant,
+            object_pairs_hook=_object,
+        )
+    except (ValueError, RecursionError):
+        raise FrameError("bad_json", _("That message is not valid JSON.")) from None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise FrameError("bad_message", _("A message must be a JSON object with a type."))
+    if any(_SURROGATE.search(s) for s in _strings(message)):
+        raise FrameError("invalid", _("That message contains characters that are not allowed."))
+    return message
 
 
 def _encode(obj: dict) -> str:
@@ -119,22 +225,10 @@ class JsonSocket(AsyncWebsocketConsumer):
                     self._flood_warned = time.monotonic()
                     await self.send_error("too_many", _("Too many messages; slow down."))
                 return
-            if text_data is None:
-                await self.send_error("bad_frame", _("Only text frames with JSON are understood."))
-                return
-            if len(text_data) > self.MAX_FRAME_CHARS:
-                await self.send_error(
-                    "too_large",
-                    _("That message is too large (at most %(n)d characters).") % {"n": self.MAX_FRAME_CHARS},
-                )
-                return
             try:
-                message = json.loads(text_data)
-            except ValueError:
-                await self.send_error("bad_json", _("That message is not valid JSON."))
-                return
-            if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-                await self.send_error("bad_message", _("A message must be a JSON object with a type."))
+                message = decode_frame(text_data, bytes_data, max_chars=self.MAX_FRAME_CHARS)
+            except FrameError as error:
+                await self.send_error(error.code, error.message)
                 return
             try:
                 await self.handle(message)

@@ -15,9 +15,9 @@ their own region and nothing else.
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import QueryDict
 
+from hub.consumers import JsonSocket
 from hub.permissions import get_scope
 from livestreams.models import LiveSession
 from livestreams.permissions import visible_q
@@ -39,7 +39,9 @@ def dashboard_filter_for(user, params: QueryDict) -> DashboardFilter | None:
     return form.to_filter() if form.is_valid() else None
 
 
-class LiveNowConsumer(AsyncJsonWebsocketConsumer):
+class LiveNowConsumer(JsonSocket):
+    """Frames from the page go through JsonSocket (errors for bad frames, `ping` answered with `pong`)."""
+
     async def connect(self):
         self.user = self.scope["user"]
         self.filter = None
@@ -60,9 +62,6 @@ class LiveNowConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(LIVE_NOW_GROUP, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        """Nothing to receive: the page only listens."""
 
     # --- group events ---------------------------------------------------------------------------
 
