@@ -5,17 +5,22 @@ Consumers only authenticate, authorize, parse and forward: business rules are se
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
 import math
 import re
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import translation
@@ -156,6 +161,44 @@ def decode_frame(text_data: str | None, bytes_data: bytes | None, *, max_chars: 
     return message
 
 
+# --- Surviving a restart of Redis (the channel layer) ------------------------------------------------------
+
+# The sockets of this process (per event loop) that listen to channel-layer groups.
+_layer_sockets: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_layer_recoveries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+LAYER_RETRY_MAX_SECONDS = 5.0
+
+
+async def _layer_recovered() -> None:
+    """Wait until the channel layer works again and every socket of this process has rejoined its groups
+    and caught up. One recovery per event loop at a time, whichever socket noticed first.
+
+    channels_redis reads all the sockets of a process through one blocking read, so when Redis goes away
+    one socket sees the error while the others wait on; and a restarted Redis has forgotten the groups and
+    the messages sent meanwhile. Hence every socket of the process rejoins and resyncs, not just the one."""
+    loop = asyncio.get_running_loop()
+    task = _layer_recoveries.get(loop)
+    if task is None or task.done():
+        task = loop.create_task(_recover_layer(loop))
+        _layer_recoveries[loop] = task
+    await asyncio.shield(task)
+
+
+async def _recover_layer(loop) -> None:
+    delay = 0.25
+    while True:
+        await asyncio.sleep(delay)
+        try:
+            for socket in list(_layer_sockets.get(loop, ())):
+                await socket.layer_recovered()
+        except Exception as error:  # Redis still away: try again, a little later each time
+            log.warning("channel layer still unavailable (%s); retrying", error)
+            delay = min(delay * 2, LAYER_RETRY_MAX_SECONDS)
+            continue
+        log.warning("channel layer back; sockets rejoined their groups")
+        return
+
+
 def _encode(obj: dict) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
@@ -186,6 +229,65 @@ class JsonSocket(AsyncWebsocketConsumer):
     # Token bucket per connection: a burst of BURST frames, then RATE frames per second.
     BURST = 30
     RATE = 3.0
+
+    # Channel-layer groups this socket listens to (join_groups); rejoined after a Redis restart.
+    groups: tuple[str, ...] = ()
+
+    async def __call__(self, scope, receive, send):
+        """channels' AsyncConsumer.__call__, except that a failing channel layer does not end the socket
+        (with 1011): the socket waits for the layer, rejoins its groups and resyncs (see _layer_recovered)."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        callables = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = self._channel_receive
+            callables.append(self.channel_receive)
+        try:
+            await await_many_dispatch(callables, self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            sockets = _layer_sockets.get(asyncio.get_running_loop())
+            if sockets is not None:
+                sockets.discard(self)
+
+    async def _channel_receive(self) -> dict:
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("channel layer receive failed (%s); waiting for it", error)
+                await _layer_recovered()
+
+    async def join_groups(self, *groups: str) -> None:
+        """Listen to channel-layer groups, now and again after Redis comes back."""
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups = (*self.groups, *groups)
+        loop = asyncio.get_running_loop()
+        _layer_sockets.setdefault(loop, weakref.WeakSet()).add(self)
+
+    async def leave_groups(self) -> None:
+        groups, self.groups = self.groups, ()
+        for group in groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as error:  # Redis away: the membership expires by itself
+                log.warning("could not leave group %s (%s)", group, error)
+
+    async def layer_recovered(self) -> None:
+        """Rejoin the groups (a restarted Redis forgot them) and send what may have been missed."""
+        for group in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        with translation.override(self.language):
+            await self.resync()
+
+    async def resync(self) -> None:
+        """Subclasses send the state the page needs again (events sent while Redis was away are lost)."""
 
     async def dispatch(self, message):
         # Channels runs close_old_connections in the database thread before every handler: a thread hop per
@@ -289,14 +391,16 @@ class NotificationConsumer(JsonSocket):
             await self.refuse(CLOSE_SIGN_IN)
             return
         self.group = user_group(self.user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_groups(self.group)
         await self.accept()
+        await self.resync()
+
+    async def resync(self) -> None:
         count, recent = await _unread_and_recent(self.user)
         await self.send_json({"type": "unread", "count": count, "recent": recent})
 
     async def disconnect(self, code):
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_groups()
 
     async def handle(self, message: dict) -> None:
         if message["type"] != "mark_read":

@@ -53,15 +53,20 @@ class LiveNowConsumer(JsonSocket):
                 await self.close(code=4403)
                 return
         # Join the group before taking the snapshot: an event in between is then delivered after it.
-        await self.channel_layer.group_add(LIVE_NOW_GROUP, self.channel_name)
+        await self.join_groups(LIVE_NOW_GROUP)
         await self.accept()
+        await self.resync()
+
+    async def resync(self) -> None:
+        """The snapshot: on connect, and again after Redis came back (events may have been lost)."""
         snapshot = await database_sync_to_async(live_now)(self.filter, user=self.user)
+        self.memo.clear()
         for row in snapshot["rows"]:
             self.memo[row["id"]] = True
         await self.send_json({"type": "snapshot", "sessions": snapshot["rows"]})
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(LIVE_NOW_GROUP, self.channel_name)
+        await self.leave_groups()
 
     # --- group events ---------------------------------------------------------------------------
 
