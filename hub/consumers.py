@@ -68,6 +68,9 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A run of more than 16 digits outside strings: no number a client of ours sends (2^53 has 16 digits), and
+# Python would spend quadratic time converting thousands of them.
+_LONG_DIGITS = re.compile(r"\d{17,}")
 
 
 class FrameError(Exception):
@@ -77,10 +80,12 @@ class FrameError(Exception):
         self.message = str(message)
 
 
-def _too_deep(text: str, limit: int) -> bool:
-    """Whether arrays/objects nest deeper than `limit`, without parsing (brackets inside strings do not count)."""
+def _too_deep(bare: str, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than `limit` in a frame whose strings are emptied."""
+    if bare.count("[") + bare.count("{") <= limit:
+        return False  # the usual frame: a flat object
     depth = 0
-    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
+    for bracket in _BRACKET.finditer(bare):
         if bracket.group() in "[{":
             depth += 1
             if depth > limit:
@@ -88,12 +93,6 @@ def _too_deep(text: str, limit: int) -> bool:
         else:
             depth -= 1
     return False
-
-
-def _int(literal: str) -> int:
-    if len(literal.lstrip("-")) > 16 or abs(value := int(literal)) > MAX_SAFE_INTEGER:
-        raise ValueError("integer out of range")
-    return value
 
 
 def _float(literal: str) -> float:
@@ -114,17 +113,22 @@ def _object(pairs: list) -> dict:
     return obj
 
 
-def _strings(value):
-    """Every string (keys too) in a decoded value (its depth is bounded already)."""
+def _checked(value) -> None:
+    """Refuse unpaired surrogates in strings (keys too) and integers a browser cannot hold exactly, anywhere
+    in a decoded value (its depth is bounded already)."""
     if isinstance(value, str):
-        yield value
+        if _SURROGATE.search(value):
+            raise FrameError("invalid", _("That message contains characters that are not allowed."))
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise FrameError("bad_json", _("That message is not valid JSON."))
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield k
-            yield from _strings(v)
+            _checked(k)
+            _checked(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _strings(v)
+            _checked(v)
 
 
 def decode_frame(text_data: str | None, bytes_data: bytes | None, *, max_chars: int) -> dict:
@@ -142,12 +146,14 @@ def decode_frame(text_data: str | None, bytes_data: bytes | None, *, max_chars: 
         raise FrameError(
             "too_large", _("That message is too large (at most %(n)d characters).") % {"n": max_chars}
         )
-    if _too_deep(text_data, MAX_FRAME_DEPTH):
+    bare = _STRING.sub('""', text_data)
+    if _too_deep(bare, MAX_FRAME_DEPTH):
         raise FrameError("too_deep", _("That message is nested too deeply."))
+    if _LONG_DIGITS.search(bare):
+        raise FrameError("bad_json", _("That message is not valid JSON."))
     try:
         message = json.loads(
             text_data,
-            parse_int=_int,
             parse_float=_float,
             parse_constant=_constant,
             object_pairs_hook=_object,
@@ -156,8 +162,7 @@ def decode_frame(text_data: str | None, bytes_data: bytes | None, *, max_chars: 
         raise FrameError("bad_json", _("That message is not valid JSON.")) from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise FrameError("bad_message", _("A message must be a JSON object with a type."))
-    if any(_SURROGATE.search(s) for s in _strings(message)):
-        raise FrameError("invalid", _("That message contains characters that are not allowed."))
+    _checked(message)
     return message
 
 
