@@ -33,6 +33,8 @@ BAD_FRAMES = [
     ('{"type":"ping","x":-1E400}', "bad_json"),
     ('{"type":"ping","x":' + "9" * 4000 + "}", "bad_json"),
     ('{"type":"ping","x":-' + "1" * 17 + "}", "bad_json"),
+    ('{"type":"ping","ids":[1,9007199254740992]}', "bad_json"),  # 2^53: a browser cannot hold it exactly
+    ('{"type":"ping","x":0.' + "3" * 40 + "}", "bad_json"),
     ('{"type":"ping","x":NaN}', "bad_json"),
     ('{"type":"ping","x":Infinity}', "bad_json"),
     ('{"type":"ping","x":-Infinity}', "bad_json"),
