@@ -26,6 +26,7 @@ from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
+from redis.exceptions import RedisError
 
 from hub.services import notification_mark_read, notification_payload, user_group
 
@@ -195,8 +196,13 @@ async def _recover_layer(loop) -> None:
         await asyncio.sleep(delay)
         try:
             for socket in list(_layer_sockets.get(loop, ())):
-                await socket.layer_recovered()
-        except Exception as error:  # Redis still away: try again, a little later each time
+                try:
+                    await socket.layer_recovered()
+                except (RedisError, OSError):
+                    raise
+                except Exception:  # that socket alone (closing, say); the others still need their resync
+                    log.exception("could not resync a socket after the channel layer came back")
+        except (RedisError, OSError) as error:  # Redis still away: try again, a little later each time
             log.warning("channel layer still unavailable (%s); retrying", error)
             delay = min(delay * 2, LAYER_RETRY_MAX_SECONDS)
             continue
@@ -235,8 +241,9 @@ class JsonSocket(AsyncWebsocketConsumer):
     BURST = 30
     RATE = 3.0
 
-    # Channel-layer groups this socket listens to (join_groups); rejoined after a Redis restart.
-    groups: tuple[str, ...] = ()
+    # Channel-layer groups this socket listens to (join_groups); rejoined after a Redis restart. (Not channels'
+    # own `groups`, whose discard on disconnect would fail the closing socket while Redis is away.)
+    joined_groups: tuple[str, ...] = ()
 
     async def __call__(self, scope, receive, send):
         """channels' AsyncConsumer.__call__, except that a failing channel layer does not end the socket
@@ -272,12 +279,12 @@ class JsonSocket(AsyncWebsocketConsumer):
         """Listen to channel-layer groups, now and again after Redis comes back."""
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
-        self.groups = (*self.groups, *groups)
+        self.joined_groups = (*self.joined_groups, *groups)
         loop = asyncio.get_running_loop()
         _layer_sockets.setdefault(loop, weakref.WeakSet()).add(self)
 
     async def leave_groups(self) -> None:
-        groups, self.groups = self.groups, ()
+        groups, self.joined_groups = self.joined_groups, ()
         for group in groups:
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -286,7 +293,7 @@ class JsonSocket(AsyncWebsocketConsumer):
 
     async def layer_recovered(self) -> None:
         """Rejoin the groups (a restarted Redis forgot them) and send what may have been missed."""
-        for group in self.groups:
+        for group in self.joined_groups:
             await self.channel_layer.group_add(group, self.channel_name)
         with translation.override(self.language):
             await self.resync()
