@@ -35,6 +35,7 @@ FRAMES = {
     '"[{" * 2000 (refused)': "[{" * 2000,
     "4,000-digit number (refused)": '{"type":"ping","x":' + "9" * 4000 + "}",
     "duplicate keys (refused)": '{"type":"ping","type":"comment"}',
+    'unclosed string of 2,000 \\" (refused)': '"' + '\\"' * 2000,
 }
 
 
