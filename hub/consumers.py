@@ -85,7 +85,7 @@ class FrameError(Exception):
 def _without_strings(text: str) -> str | None:
     """The frame with every string emptied, in one linear pass; None when a string is never closed (not
     JSON). A regular expression that looks for strings anywhere would retry at every quote of an unclosed
-    one: quadratic, a third of a second for 4,000 characters of \\\"."""
+    one: quadratic, a third of a second for 4,000 characters of escaped quotes."""
     parts = []
     pos = 0
     while pos < len(text):
@@ -157,7 +157,7 @@ def decode_frame(text_data: str | None, bytes_data: bytes | None, *, max_chars: 
     echoed back as UTF-8), and anything that is not an object with a string type."""
     if text_data is None:
         # Binary frames (including text that is not UTF-8, which a client can only send as binary: daphne
-        # closes a text frame with invalid UTF-8 itself, with 1007, as RFC 6455 requires).
+        # fails a text frame with invalid UTF-8 itself, before any consumer, as RFC 6455 requires).
         raise FrameError("bad_frame", _("Only text frames with JSON are understood."))
     if len(text_data) > max_chars:
         raise FrameError(
