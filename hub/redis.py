@@ -12,7 +12,13 @@ from django.conf import settings
 
 @lru_cache(maxsize=1)
 def get_redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, decode_responses=True, health_check_interval=30)
+    # After a Redis restart the pooled connections are dead: retry a command once on a fresh connection.
+    return redis.Redis.from_url(
+        settings.REDIS_URL,
+        decode_responses=True,
+        health_check_interval=30,
+        retry_on_error=[redis.ConnectionError],
+    )
 
 
 _async_clients: dict[int, aioredis.Redis] = {}

@@ -23,15 +23,21 @@ heartbeat, so the people of a crashed process expire by themselves.
 
 from __future__ import annotations
 
+import collections
 import json
+import logging
+import threading
 import time
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from hub.redis import get_redis, key
+
+log = logging.getLogger(__name__)
 
 LIVE_NOW_GROUP = "live-now"
 
@@ -191,13 +197,84 @@ def encode_event(event: dict) -> str:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
 
 
-def room_publish(session_id: int, event: dict) -> None:
-    """Append an event to the room's stream; every process with sockets in the room fans it out."""
+def _xadd(session_id: int, raw: str) -> None:
     stream = room_stream_key(session_id)
     pipe = get_redis().pipeline(transaction=False)
-    pipe.xadd(stream, {"m": encode_event(event)}, maxlen=STREAM_MAXLEN, approximate=True)
+    pipe.xadd(stream, {"m": raw}, maxlen=STREAM_MAXLEN, approximate=True)
     pipe.expire(stream, ROOM_KEY_TTL_SECONDS)
     pipe.execute()
+
+
+class _PublishRetry:
+    """Room events whose publish failed (Redis restarting or unreachable), published again in order by one
+    background thread as soon as Redis answers.
+
+    A comment is acknowledged once it is committed, so its event must not be dropped when Redis is away
+    for a few seconds: the readers of every process resume their streams from the last entry they read
+    and deliver it then, exactly once. Events of this process keep their order: while some wait, new ones
+    queue behind them. (If this process dies meanwhile, its waiting events are lost; the pages have the
+    comments from the history when they reconnect.)"""
+
+    LIMIT = 10_000
+
+    def __init__(self):
+        self.waiting: collections.deque[tuple[int, str]] = collections.deque()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def publish(self, session_id: int, raw: str) -> None:
+        with self.lock:
+            if self.waiting:
+                self._queue(session_id, raw)
+                return
+        try:
+            _xadd(session_id, raw)
+        except redis.RedisError as error:
+            log.warning("room event not published (%s); retrying until Redis answers", error)
+            with self.lock:
+                self._queue(session_id, raw)
+
+    def _queue(self, session_id: int, raw: str) -> None:
+        if len(self.waiting) >= self.LIMIT:
+            self.waiting.popleft()
+            log.error("more than %d room events waiting for Redis; dropped the oldest", self.LIMIT)
+        self.waiting.append((session_id, raw))
+        if self.thread is None or not self.thread.is_alive():
+            self.thread = threading.Thread(target=self._drain, name="room-publish-retry", daemon=True)
+            self.thread.start()
+
+    def _drain(self) -> None:
+        delay = 0.1
+        while True:
+            with self.lock:
+                if not self.waiting:
+                    self.thread = None
+                    return
+                session_id, raw = self.waiting[0]
+            try:
+                _xadd(session_id, raw)
+            except redis.RedisError:
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            delay = 0.1
+            with self.lock:
+                self.waiting.popleft()
+
+
+_publish_retry = _PublishRetry()
+
+
+def room_publish(session_id: int, event: dict) -> None:
+    """Append an event to the room's stream; every process with sockets in the room fans it out.
+
+    Never raises for Redis being away: the event is then published as soon as Redis answers again."""
+    _publish_retry.publish(session_id, encode_event(event))
+
+
+def room_publish_waiting() -> int:
+    """How many room events of this process wait for Redis (health checks and tests)."""
+    return len(_publish_retry.waiting)
 
 
 def live_now_publish(event: dict) -> None:

@@ -85,8 +85,9 @@ def _log_path(name: str) -> Path:
     return path / f"{name}-{os.getpid()}-{time.monotonic_ns()}.log"
 
 
-def start_daphne(**env_extra: str) -> Server:
-    port = free_port()
+def start_daphne(*, port: int | None = None, **env_extra: str) -> Server:
+    """daphne on a free port (or on `port`, e.g. to restart a server where its pages reconnect)."""
+    port = port or free_port()
     log = _log_path("daphne")
     proc = subprocess.Popen(
         [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],

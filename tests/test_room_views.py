@@ -85,6 +85,23 @@ def test_an_anonymous_visitor_of_a_public_room_gets_a_viewer_cookie_once(world):
     assert "hub_viewer" not in second.cookies
 
 
+@pytest.mark.parametrize(
+    ("https", "settings_secure", "secure"),
+    [(False, False, ""), (True, False, True), (False, True, True), (True, True, True)],
+)
+def test_the_viewer_cookie_is_secure_like_the_session_cookie(world, settings, https, settings_secure, secure):
+    """Over https (or when the session cookie is Secure) the viewer cookie is too; always HttpOnly, Lax."""
+    settings.SESSION_COOKIE_SECURE = settings_secure
+    public = f.LiveSessionFactory(
+        host_organization=world.root_a,
+        status=LiveSession.Status.LIVE,
+        visibility=LiveSession.Visibility.PUBLIC,
+    )
+    cookie = Client().get(f"/live/{public.pk}/", secure=https).cookies["hub_viewer"]
+    assert cookie["secure"] == secure
+    assert cookie["httponly"] is True and cookie["samesite"] == "Lax"
+
+
 def test_the_form_without_javascript_posts_a_comment(live, member):
     client = client_for(member)
     response = client.post(f"/live/{live.pk}/comments/", {"text": "没有脚本也能评论"})

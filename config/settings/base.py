@@ -14,6 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -136,8 +137,10 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels_redis blocks in
         # BZPOPMIN: a loaded server then fails receives with TimeoutError. A longer read timeout avoids that.
+        # After a Redis restart the pooled connections are dead: retry a command once on a fresh connection
+        # (a socket whose blocking read failed rejoins its groups and resyncs: hub.consumers).
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "retry_on_error": [RedisConnectionError]}],
             "prefix": env_str("HUB_CHANNEL_PREFIX", "asgi"),
         },
     }

@@ -15,9 +15,9 @@ their own region and nothing else.
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import QueryDict
 
+from hub.consumers import JsonSocket
 from livestreams.realtime import LIVE_NOW_GROUP
 from partyorgs.permissions import get_scope
 
@@ -37,7 +37,9 @@ def dashboard_filter_for(user, params: QueryDict) -> DashboardFilter | None:
     return form.to_filter() if form.is_valid() else None
 
 
-class LiveNowConsumer(AsyncJsonWebsocketConsumer):
+class LiveNowConsumer(JsonSocket):
+    """Frames from the page go through JsonSocket (errors for bad frames, `ping` answered with `pong`)."""
+
     async def connect(self):
         self.user = self.scope["user"]
         self.filter = None
@@ -49,18 +51,20 @@ class LiveNowConsumer(AsyncJsonWebsocketConsumer):
                 await self.close(code=4403)
                 return
         # Join the group before taking the snapshot: an event in between is then delivered after it.
-        await self.channel_layer.group_add(LIVE_NOW_GROUP, self.channel_name)
+        await self.join_groups(LIVE_NOW_GROUP)
         await self.accept()
+        await self.resync()
+
+    async def resync(self) -> None:
+        """The snapshot: on connect, and again after Redis came back (events may have been lost)."""
         snapshot = await database_sync_to_async(live_now)(self.filter, user=self.user)
+        self.memo.clear()
         for row in snapshot["rows"]:
             self.memo[row["id"]] = True
         await self.send_json({"type": "snapshot", "sessions": snapshot["rows"]})
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(LIVE_NOW_GROUP, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        """Nothing to receive: the page only listens."""
+        await self.leave_groups()
 
     # --- group events ---------------------------------------------------------------------------
 

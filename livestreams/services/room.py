@@ -52,18 +52,29 @@ class RoomError(Exception):
 # --- The sensitive-word filter ---------------------------------------------------------------------------
 
 
+# Letters that render as nothing (Hangul fillers); the other invisible characters are in the categories
+# the filter skips (Cf format characters such as zero-width joiners and bidi controls, Mn/Me marks such as
+# variation selectors, Z spaces).
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+_ATTACHED = frozenset({"Mn", "Mc", "Me", "Cf"})
+
+
 def _normalize(text: str) -> tuple[str, list[int]]:
     """Text as the filter sees it, with the position in `text` of each character.
 
-    Full-width forms and case are folded (NFKC, casefold); spaces, punctuation and symbols are skipped, so
-    "赌 博", "赌-博" or "赌😀博" still match 赌博. Chinese has no spaces to split words on: the filter
-    matches substrings."""
+    Only letters and digits count: each character is decomposed with NFKD (full-width forms, circled and
+    parenthesized forms, compatibility ideographs and Kangxi radicals fold to the plain character; accented
+    letters split into letter + mark) and case-folded, then everything that is not a letter or a number is
+    skipped: marks (combining accents, enclosing circles, variation selectors VS1-VS256), format characters
+    (zero-width joiners, bidi controls, tags), spaces, punctuation, symbols and emoji. So "赌 博", "赌-博",
+    "赌😀博", "赌\u0301博", "赌\ufe00博" and "刷\u20dd单" all match 赌博 / 刷单. Chinese has no spaces to
+    split words on: the filter matches substrings."""
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch).casefold()
+        folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold())
         for c in folded:
-            if unicodedata.category(c)[0] in "PZSC":
+            if unicodedata.category(c)[0] not in "LN" or c in _INVISIBLE_LETTERS:
                 continue
             out.append(c)
             index.append(i)
@@ -104,7 +115,11 @@ class _WordFilter:
             if self.actions[match.group()] == BannedWord.Action.BLOCK:
                 blocked.append(match.group())
                 continue
-            for i in range(index[match.start()], index[match.end() - 1] + 1):
+            end = index[match.end() - 1] + 1
+            # The marks and joiners that follow the word's last character belong to it.
+            while end < len(chars) and unicodedata.category(chars[end]) in _ATTACHED:
+                end += 1
+            for i in range(index[match.start()], end):
                 if not chars[i].isspace():
                     chars[i] = "*"
         return "".join(chars), blocked
@@ -174,6 +189,11 @@ def _throttle(session: LiveSession, user, *, slow_mode: int) -> None:
 # --- Comments ------------------------------------------------------------------------------------------
 
 
+# Control characters (Unicode Cc: C0 including newline and tab, DEL, C1) and unpaired surrogates (Cs): a
+# comment is one line of text.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _publish(session_id: int, event: dict) -> None:
     """Push an event to the room once the transaction is committed (a rolled back write pushes nothing)."""
     transaction.on_commit(lambda: rt.room_publish(session_id, event), robust=True)
@@ -215,6 +235,10 @@ def comment_post(*, session: LiveSession, user, text: str, now: datetime | None 
     if not isinstance(text, str) or not text.strip():
         raise RoomError("empty", _("Write something first."))
     text = text.strip()
+    if _FORBIDDEN_CHARS.search(text):
+        # Before the rate limit: a refused comment uses no slot. NUL cannot be stored and an unpaired
+        # surrogate cannot be sent as UTF-8; the other controls would break the one-line display.
+        raise RoomError("invalid", _("A comment cannot contain control characters."))
     if len(text) > COMMENT_MAX_LENGTH:
         raise RoomError(
             "too_long",
@@ -267,40 +291,66 @@ def comment_remove(*, session: LiveSession, comment_id: int, actor) -> bool:
     return True
 
 
-def _target(session: LiveSession, user_id) -> object:
+def _participant(session: LiveSession, user_id) -> tuple[object, bool] | None:
+    """(user, commented) when the user joined or commented in this session, else None: a moderator may
+    name only people of the room, never look anyone else up by id."""
     from hub.models import User
 
-    target = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
-    if target is None:
-        raise RoomError("not_found", _("That person does not exist."))
-    return target
+    if type(user_id) is not int:
+        return None
+    target = (
+        User.objects.filter(pk=user_id)
+        .annotate(
+            commented=Exists(Comment.objects.filter(session=session, author_id=OuterRef("pk"))),
+            joined=Exists(PresenceInterval.objects.filter(session=session, user_id=OuterRef("pk"))),
+        )
+        .filter(Q(commented=True) | Q(joined=True))
+        .first()
+    )
+    return (target, target.commented) if target is not None else None
+
+
+def _shown_name(target, commented: bool) -> str | None:
+    """The name the room may see: only of someone whose comments already show it to everyone."""
+    return public_name(target) if commented else None
 
 
 @transaction.atomic
 def mute_create(*, session: LiveSession, user_id: int, actor) -> bool:
-    """Mute a person for the rest of the session. False when they were muted already."""
+    """Mute a person for the rest of the session. False when they were muted already.
+
+    Only people who joined or commented in the session, and not its moderators; every other id gets the
+    same refusal (it must not tell whether the id exists, is staff or was ever in the room)."""
     _require_moderator(session, actor)
-    target = _target(session, user_id)
-    if can_manage(target, session):
-        raise RoomError("forbidden", _("Moderators of the session cannot be muted."))
+    found = _participant(session, user_id)
+    if found is None or can_manage(found[0], session):
+        raise RoomError(
+            "not_found",
+            _("Only people who joined or commented in this session can be muted, and not its moderators."),
+        )
+    target, commented = found
     _mute, created = Mute.objects.get_or_create(session=session, user=target, defaults={"muted_by": actor})
     if not created:
         return False
     _log(session, actor, ModerationAction.Action.MUTE, target_user=target)
-    _publish(session.pk, {"type": "muted", "user_id": target.pk, "name": public_name(target)})
+    _publish(session.pk, {"type": "muted", "user_id": target.pk, "name": _shown_name(target, commented)})
     return True
 
 
 @transaction.atomic
 def mute_delete(*, session: LiveSession, user_id: int, actor) -> bool:
-    """Let a muted person comment again. False when they were not muted."""
+    """Let a muted person comment again. False when they were not muted (whoever the id is)."""
     _require_moderator(session, actor)
-    target = _target(session, user_id)
-    deleted, _rows = Mute.objects.filter(session=session, user=target).delete()
-    if not deleted:
+    if type(user_id) is not int:
         return False
+    mute = Mute.objects.filter(session=session, user_id=user_id).select_related("user").first()
+    if mute is None:
+        return False
+    target = mute.user
+    mute.delete()
+    commented = Comment.objects.filter(session=session, author=target).exists()
     _log(session, actor, ModerationAction.Action.UNMUTE, target_user=target)
-    _publish(session.pk, {"type": "unmuted", "user_id": target.pk, "name": public_name(target)})
+    _publish(session.pk, {"type": "unmuted", "user_id": target.pk, "name": _shown_name(target, commented)})
     return True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -93,6 +94,8 @@ def room(request, pk: int):
             secrets.token_hex(12),
             salt=VIEWER_COOKIE_SALT,
             max_age=365 * 24 * 3600,
+            # Like the session cookie: never over plain http once the site is served over https.
+            secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
             httponly=True,
             samesite="Lax",
         )

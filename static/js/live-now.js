@@ -23,27 +23,18 @@
     return s.ends_at ? start + " – " + dateTimeFormat.format(new Date(s.ends_at)).slice(11) : start;
   }
 
-  // One socket that comes back after a restart of the server or a lost network (1 s, 2 s, ... 30 s).
+  // One socket that comes back after a restart of the server or a lost network (static/js/socket.js,
+  // 1 s, 2 s, ... 30 s); every (re)connection starts with a fresh snapshot (the resync).
   function connect(path, onMessage, onState) {
-    var delay = 1000, socket = null, stopped = false;
-    function open() {
-      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      socket = new WebSocket(scheme + location.host + path);
-      socket.onopen = function () { delay = 1000; if (onState) onState("open"); };
-      socket.onmessage = function (e) {
-        var msg;
-        try { msg = JSON.parse(e.data); } catch (err) { return; }
-        onMessage(msg);
-      };
-      socket.onclose = function () {
-        if (stopped) return;
-        if (onState) onState("reconnecting");
-        setTimeout(open, delay);
-        delay = Math.min(delay * 2, 30000);
-      };
-    }
-    open();
-    return { close: function () { stopped = true; if (socket) socket.close(); } };
+    return window.HubSocket.open({
+      path: path,
+      onMessage: onMessage,
+      onState: function (state) {
+        if (onState && state !== "connecting") onState(state === "stopped" ? "closed" : state);
+      },
+      stopCodes: [4403],
+      maxDelay: 30000,
+    });
   }
 
   function el(tag, className, text) {

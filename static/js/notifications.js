@@ -4,7 +4,7 @@
   var bell = document.getElementById("notification-bell");
   var badge = document.getElementById("notification-count");
   var wordsEl = document.getElementById("notification-i18n");
-  if (!bell || !badge || !wordsEl || !window.WebSocket) return;
+  if (!bell || !badge || !wordsEl || !window.WebSocket || !window.HubSocket) return;
   var words = JSON.parse(wordsEl.textContent);
 
   var panel = document.createElement("div");
@@ -43,9 +43,7 @@
   document.body.appendChild(toast);
   var toastTimer = null;
 
-  var ws = null;
-  var attempts = 0;
-  var stopped = false;
+  var socket = null;
   var items = [];
 
   function setCount(n) {
@@ -104,20 +102,19 @@
     }
   }
 
+  // static/js/socket.js reconnects; every (re)connection starts with a fresh "unread" (the resync).
   function connect() {
-    var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(proto + location.host + "/ws/notifications/");
-    ws = socket;
-    socket.onopen = function () { attempts = 0; bell.dataset.live = "1"; };
-    socket.onmessage = function (event) {
-      try { handle(JSON.parse(event.data)); } catch (e) { /* a frame we do not understand changes nothing */ }
-    };
-    socket.onclose = function (event) {
-      delete bell.dataset.live;
-      if (stopped || event.code === 4401) return;
-      attempts += 1;
-      setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)) * (0.7 + Math.random() * 0.6));
-    };
+    socket = window.HubSocket.open({
+      path: "/ws/notifications/",
+      onMessage: handle,
+      onState: function (state) {
+        if (state === "open") bell.dataset.live = "1";
+        else delete bell.dataset.live;
+      },
+      stopCodes: [4401],
+      maxDelay: 30000,
+      pingEvery: 30000,
+    });
   }
 
   bell.addEventListener("click", function (event) {
@@ -132,12 +129,8 @@
     }
   });
   markAll.addEventListener("click", function () {
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "mark_read" }));
+    if (socket) socket.send({ type: "mark_read" });
   });
-  window.addEventListener("pagehide", function () { stopped = true; if (ws) ws.close(); });
-  setInterval(function () {
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
-  }, 30000);
   renderList();
   connect();
 })();

@@ -23,9 +23,7 @@
   var state = {
     status: cfg.status,
     lastId: 0,
-    ws: null,
-    attempts: 0,
-    stopped: false,
+    socket: null,
     muted: false,
     canModerate: cfg.canModerate,
     pending: {},
@@ -371,19 +369,27 @@
     });
   }
 
-  // --- Socket --------------------------------------------------------------------------------
+  // --- Socket (static/js/socket.js reconnects; the room resumes with ?after=<last comment id>) ----------
   function isOpen() {
-    return state.ws && state.ws.readyState === WebSocket.OPEN;
+    return !!state.socket && state.socket.isOpen();
   }
 
   function send(obj) {
-    if (isOpen()) state.ws.send(JSON.stringify(obj));
-    else if (feedback) feedback.textContent = i18n.offline;
+    if (!isOpen() || !state.socket.send(obj)) {
+      if (feedback) feedback.textContent = i18n.offline;
+    }
   }
 
   function setConn(kind, text) {
     connState.dataset.state = kind;
     connState.textContent = text;
+  }
+
+  function nameOf(userId) {
+    // A muted person's name is sent only when their comments already show it; else the list shows the
+    // name of one of their comments on this page, or their number.
+    var li = list.querySelector('li.comment[data-author-id="' + userId + '"] .comment-author');
+    return li ? li.textContent : "#" + userId;
   }
 
   function handle(msg) {
@@ -411,7 +417,7 @@
       case "unmuted":
         if (msg.user_id === cfg.userId) { state.muted = msg.type === "muted"; if (!state.muted) feedback.textContent = ""; updateForm(); }
         mutes = mutes.filter(function (m) { return m.user_id !== msg.user_id; });
-        if (msg.type === "muted") mutes.push({ user_id: msg.user_id, name: msg.name });
+        if (msg.type === "muted") mutes.push({ user_id: msg.user_id, name: msg.name || nameOf(msg.user_id) });
         setMutes(mutes);
         break;
       case "ack":
@@ -434,39 +440,19 @@
   }
 
   function connect() {
-    var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    var url = proto + location.host + cfg.wsPath + (state.lastId ? "?after=" + state.lastId : "");
-    var ws = new WebSocket(url);
-    state.ws = ws;
-    setConn("connecting", i18n.connectingChat);
-    ws.onopen = function () {
-      state.attempts = 0;
-      setConn("open", i18n.online);
-      updateForm();
-    };
-    ws.onmessage = function (event) {
-      var data;
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      (Array.isArray(data) ? data : [data]).forEach(handle);
-    };
-    ws.onclose = function (event) {
-      if (state.ws !== ws) return;
-      updateForm();
-      if (event.code === 4401 || event.code === 4403) {
-        state.stopped = true;
-        setConn("closed", event.code === 4401 ? i18n.signIn : i18n.forbidden);
-        return;
-      }
-      if (state.stopped) return;
-      state.attempts += 1;
-      var delay = Math.min(10000, 1000 * Math.pow(2, state.attempts - 1)) * (0.7 + Math.random() * 0.6);
-      setConn("closed", i18n.reconnecting);
-      setTimeout(connect, delay);
-    };
+    state.socket = window.HubSocket.open({
+      path: function () { return cfg.wsPath + (state.lastId ? "?after=" + state.lastId : ""); },
+      onMessage: handle,
+      onState: function (kind, event) {
+        if (kind === "connecting") setConn("connecting", i18n.connectingChat);
+        else if (kind === "open") setConn("open", i18n.online);
+        else if (kind === "reconnecting") setConn("closed", i18n.reconnecting);
+        else if (kind === "stopped") setConn("closed", event.code === 4401 ? i18n.signIn : i18n.forbidden);
+        updateForm();
+      },
+    });
   }
 
-  setInterval(function () { if (isOpen()) send({ type: "ping" }); }, 25000);
-  window.addEventListener("pagehide", function () { state.stopped = true; if (state.ws) state.ws.close(); });
   player.update();
   connect();
 })();
