@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hub.forms_utils import form_add_service_errors
 from livestreams.forms.sales import (
     BookStudioForm,
     CampaignForm,
@@ -64,15 +65,6 @@ from livestreams.services.studios import StudioConflict
 from partyorgs.permissions import get_scope, role_required
 
 A = SalesSession.Approval
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: by field when it names one, else to the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _next_url(request, default: str) -> str:
@@ -149,7 +141,7 @@ def sales_new(request):
                 conflict = exc
                 form.add_error("studio", exc.describe())
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(
                     request, _("Registered. The building's managers have been asked to approve it.")
@@ -281,7 +273,7 @@ def sales_book_studio(request, pk: int):
             conflict = exc
             form.add_error("studio", exc.describe())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The studio is booked for this session."))
             return redirect("sales:detail", pk=pk)
@@ -332,7 +324,7 @@ def sales_results(request, pk: int):
                     new_followers=data["new_followers"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 if saved.flagged:
                     messages.warning(
@@ -475,7 +467,7 @@ def campaign_new(request):
                 description=data["description"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Campaign created."))
             return redirect("sales:campaign", pk=campaign.pk)
@@ -507,7 +499,7 @@ def campaign_edit(request, pk: int):
                 description=data["description"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Campaign saved."))
             return redirect("sales:campaign", pk=campaign.pk)
@@ -542,7 +534,7 @@ def promotion_new(request, pk: int):
                 description=data["description"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The promotional session is on the campaign's schedule."))
             return redirect("sales:campaign", pk=campaign.pk)
