@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connections
-from django.test import Client
 from django.utils import timezone
 
 from livestreams.models import LiveSession, StreamPublish
@@ -13,7 +12,7 @@ from livestreams.services.media import stream_key_ensure
 from tests import factories as f
 from tests.conftest import browser_login
 from tests.media_support import apply_to_settings, start_media_stack
-from tests.support import wait_until
+from tests.support import client_for, wait_until
 
 S = LiveSession.Status
 
@@ -25,16 +24,10 @@ def _session(world, **kwargs):
     return f.LiveSessionFactory(host_organization=world.root_a, audience_orgs=[world.branch_a], **kwargs)
 
 
-def _client(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_an_organizer_sees_the_server_and_the_key_for_obs(world, organizer, settings):
     settings.HUB_MEDIA_RTMP_URL = "rtmp://live.example.cn:1935/live"
     session = _session(world)
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     session.refresh_from_db()
     assert len(session.stream_key) >= 32
     assert 'value="rtmp://live.example.cn:1935/live"' in page
@@ -42,39 +35,39 @@ def test_an_organizer_sees_the_server_and_the_key_for_obs(world, organizer, sett
     assert f"rtmp://live.example.cn:1935/live/session-{session.pk}?key={session.stream_key}" in page
     assert "使用 OBS 推流" in page and "之前推流为彩排" in page
     # The key stays the same from one visit to the next.
-    _client(organizer).get(f"/live/{session.pk}/stream/")
+    client_for(organizer).get(f"/live/{session.pk}/stream/")
     assert LiveSession.objects.get(pk=session.pk).stream_key == session.stream_key
 
 
 def test_a_host_who_is_only_a_member_sees_the_key_of_the_session_they_host(world, member):
     session = _session(world)
     session.hosts.add(member)
-    assert _client(member).get(f"/live/{session.pk}/stream/").status_code == 200
+    assert client_for(member).get(f"/live/{session.pk}/stream/").status_code == 200
 
 
 def test_a_member_of_the_audience_never_sees_the_key(world, member):
     session = _session(world)
     key = stream_key_ensure(session_id=session.pk)
-    resp = _client(member).get(f"/live/{session.pk}/stream/")
+    resp = client_for(member).get(f"/live/{session.pk}/stream/")
     assert resp.status_code == 403
     assert key not in resp.content.decode()
 
 
 def test_the_key_page_says_a_push_goes_live_once_the_session_started(world, organizer):
     session = _session(world, starts_at=timezone.now() - timedelta(minutes=1))
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "开始推流即开播" in page
 
 
 def test_the_key_page_says_when_the_key_opens(world, organizer):
     session = _session(world, starts_at=timezone.now() + timedelta(days=1))
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "密钥将于" in page
 
 
 def test_an_ended_session_shows_no_working_key(world, organizer):
     session = _session(world, status=S.ENDED)
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "密钥已失效" in page
     assert LiveSession.objects.get(pk=session.pk).stream_key == ""
 
@@ -83,7 +76,7 @@ def test_an_external_session_has_no_key(world, organizer):
     session = _session(
         world, playback=LiveSession.Playback.EXTERNAL, external_url="https://live.douyin.com/1"
     )
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "在外部平台播出" in page
     assert "?key=" not in page
 
@@ -91,7 +84,7 @@ def test_an_external_session_has_no_key(world, organizer):
 def test_rotating_the_key_makes_a_new_one(world, organizer):
     session = _session(world)
     old = stream_key_ensure(session_id=session.pk)
-    resp = _client(organizer).post(f"/live/{session.pk}/stream/rotate/", follow=True)
+    resp = client_for(organizer).post(f"/live/{session.pk}/stream/rotate/", follow=True)
     assert "已生成新的推流密钥" in resp.content.decode()
     new = LiveSession.objects.get(pk=session.pk).stream_key
     assert new and new != old
@@ -101,7 +94,7 @@ def test_rotating_the_key_of_an_ended_session_is_refused(world, organizer):
     session = _session(world)
     old = stream_key_ensure(session_id=session.pk)
     LiveSession.objects.filter(pk=session.pk).update(status=S.ENDED)
-    resp = _client(organizer).post(f"/live/{session.pk}/stream/rotate/", follow=True)
+    resp = client_for(organizer).post(f"/live/{session.pk}/stream/rotate/", follow=True)
     assert "密钥不能更换" in resp.content.decode()
     assert LiveSession.objects.get(pk=session.pk).stream_key == old
 
@@ -112,14 +105,14 @@ def test_rotating_the_key_of_an_ended_session_is_refused(world, organizer):
 def test_only_managers_may_rotate(world, personas, persona, status):
     session = _session(world)
     old = stream_key_ensure(session_id=session.pk)
-    assert _client(personas[persona]).post(f"/live/{session.pk}/stream/rotate/").status_code == status
+    assert client_for(personas[persona]).post(f"/live/{session.pk}/stream/rotate/").status_code == status
     assert LiveSession.objects.get(pk=session.pk).stream_key == old
 
 
 def test_a_stream_page_of_another_subdistrict_is_not_found(world, other_organizer):
     session = _session(world)
-    assert _client(other_organizer).get(f"/live/{session.pk}/stream/").status_code == 404
-    assert _client(other_organizer).get("/live/999999/stream/").status_code == 404
+    assert client_for(other_organizer).get(f"/live/{session.pk}/stream/").status_code == 404
+    assert client_for(other_organizer).get("/live/999999/stream/").status_code == 404
 
 
 def test_the_stream_page_lists_pushes_with_few_queries(world, organizer, django_assert_max_num_queries):
@@ -134,7 +127,7 @@ def test_the_stream_page_lists_pushes_with_few_queries(world, organizer, django_
             last_seen_at=now,
             ended_at=now,
         )
-    client = _client(organizer)
+    client = client_for(organizer)
     client.get(f"/live/{session.pk}/stream/")
     with django_assert_max_num_queries(9):
         resp = client.get(f"/live/{session.pk}/stream/")
@@ -149,7 +142,7 @@ def test_my_streams_lists_the_sessions_i_run(world, organizer, merchant, django_
     external = _session(
         world, title="外部平台", playback=LiveSession.Playback.EXTERNAL, external_url="https://x.cn"
     )
-    client = _client(organizer)
+    client = client_for(organizer)
     client.get("/live/streams/")
     with django_assert_max_num_queries(5):
         page = client.get("/live/streams/").content.decode()
@@ -157,13 +150,13 @@ def test_my_streams_lists_the_sessions_i_run(world, organizer, merchant, django_
         assert f"/live/{s.pk}/stream/" in page
     assert f"/live/{mine[0].pk}/lecture/" in page
     assert external.title not in page
-    assert "党课0" not in _client(merchant).get("/live/streams/").content.decode()
+    assert "党课0" not in client_for(merchant).get("/live/streams/").content.decode()
 
 
 def test_the_nav_shows_my_streams_to_organizers_and_merchants_only(world, organizer, merchant, member):
-    assert "我的推流" in _client(organizer).get("/").content.decode()
-    assert "我的推流" in _client(merchant).get("/").content.decode()
-    assert "我的推流" not in _client(member).get("/").content.decode()
+    assert "我的推流" in client_for(organizer).get("/").content.decode()
+    assert "我的推流" in client_for(merchant).get("/").content.decode()
+    assert "我的推流" not in client_for(member).get("/").content.decode()
 
 
 @pytest.mark.browser
