@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
@@ -15,7 +16,7 @@ from io import BytesIO
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from hub.models import User
 from hub.services import notification_send
 from livestreams.models import (
     ClassSeries,
@@ -68,7 +70,7 @@ class ClassDetails:
     reminder_offsets: list[int] = field(default_factory=lambda: list(settings.HUB_REMINDER_OFFSETS))
     attendance_threshold: int = 60
     use_signin_code: bool = False
-    cover: ContentFile | None = None
+    cover: ContentFile[bytes] | None = None
 
 
 @dataclass
@@ -80,7 +82,7 @@ class Recurrence:
 # --- Checks ------------------------------------------------------------------------------------
 
 
-def class_scope_check(*, by, details: ClassDetails) -> None:
+def class_scope_check(*, by: User, details: ClassDetails) -> None:
     """The host and every audience organization must be inside the organizer's subtrees; an alliance must be
     led by one of them. Raises PermissionDenied (the views only offer what is in scope)."""
     scope = get_scope(by)
@@ -105,7 +107,11 @@ def expand_recurrence(
     if until < local_start.date():
         raise ValidationError({"until": _("The repeat end date is before the first class.")})
     duration = ends_at - starts_at
-    freq = {ClassSeries.Frequency.WEEKLY: WEEKLY, ClassSeries.Frequency.MONTHLY: MONTHLY}.get(frequency)
+    frequencies: dict[str, int] = {
+        ClassSeries.Frequency.WEEKLY: WEEKLY,
+        ClassSeries.Frequency.MONTHLY: MONTHLY,
+    }
+    freq = frequencies.get(frequency)
     if freq is None:
         raise ValidationError({"frequency": _("Choose weekly or monthly.")})
     rule = rrule(freq, dtstart=local_start, until=datetime.combine(until, time.max))
@@ -122,7 +128,7 @@ def expand_recurrence(
     return [(timezone.make_aware(s, tz), timezone.make_aware(s, tz) + duration) for s in starts]
 
 
-def cover_image_process(upload) -> ContentFile:
+def cover_image_process(upload: File[bytes]) -> ContentFile[bytes]:
     """Check that an upload is a real image of an accepted size, then store a resized JPEG copy without
     EXIF (which can carry the phone's GPS position) and turned upright as the camera meant it."""
     size = getattr(upload, "size", None)
@@ -135,7 +141,7 @@ def cover_image_process(upload) -> ContentFile:
         probe = Image.open(upload)
         probe.verify()  # checks the file's structure; the image must be opened again afterwards
         upload.seek(0)
-        img = Image.open(upload)
+        img: Image.Image = Image.open(upload)
         if img.format not in COVER_FORMATS:
             raise not_an_image
         if img.width * img.height > COVER_MAX_PIXELS:
@@ -172,7 +178,9 @@ def _when(session: LiveSession) -> str:
     return f"{date_format(start, 'Y-m-d H:i')}–{date_format(end, 'H:i')}"
 
 
-def _notify_audience(*, sessions: list[LiveSession], change: str, extra_users=(), reason: str = "") -> None:
+def _notify_audience(
+    *, sessions: list[LiveSession], change: str, extra_users: Iterable[User] = (), reason: str = ""
+) -> None:
     """In-app notices to the audience now (same transaction), emails once committed."""
     if not sessions:
         return
@@ -188,7 +196,7 @@ def _notify_audience(*, sessions: list[LiveSession], change: str, extra_users=()
     notification_send(users=list(users.values()), kind=f"class_{change}", title=title, body=body, url=url)
     user_ids = list(users)
 
-    def enqueue():
+    def enqueue() -> None:
         from livestreams.tasks.classes import email_class_change
 
         email_class_change.delay(first.pk, change, user_ids, len(sessions), reason)
@@ -275,7 +283,7 @@ def _check_details(details: ClassDetails) -> None:
 
 @transaction.atomic
 def party_class_schedule(
-    *, by, details: ClassDetails, recurrence: Recurrence | None = None
+    *, by: User, details: ClassDetails, recurrence: Recurrence | None = None
 ) -> list[PartyClass]:
     """Create a class, or every occurrence of a recurring one, notify the audience and arm the reminders."""
     from livestreams.services.reminders import reminders_arm
@@ -296,8 +304,10 @@ def party_class_schedule(
         occurrences, series = [(details.starts_at, details.ends_at)], None
     cover_name = ""
     if details.cover is not None:
-        # One stored copy, shared by every occurrence.
-        cover_name = LiveSession._meta.get_field("cover").generate_filename(None, details.cover.name)
+        assert details.cover.name  # cover_image_process names every copy
+        # One stored copy, shared by every occurrence. The stubs want a model instance, but Django needs one
+        # only for a callable upload_to; the cover's is a string.
+        cover_name = LiveSession._meta.get_field("cover").generate_filename(None, details.cover.name)  # type: ignore[arg-type]
         from django.core.files.storage import default_storage
 
         cover_name = default_storage.save(cover_name, details.cover)
@@ -323,7 +333,7 @@ def party_class_schedule(
 
 
 @transaction.atomic
-def party_class_update(*, by, party_class: PartyClass, details: ClassDetails) -> PartyClass:
+def party_class_update(*, by: User, party_class: PartyClass, details: ClassDetails) -> PartyClass:
     """Edit a class that has not started. Moving it re-arms its reminders; the audience (old and new) is told."""
     from livestreams.services.reminders import reminders_arm
 
@@ -337,6 +347,7 @@ def party_class_update(*, by, party_class: PartyClass, details: ClassDetails) ->
     moved = (session.starts_at, session.ends_at) != (details.starts_at, details.ends_at)
     _apply(session, pc, details)
     if details.cover is not None:
+        assert details.cover.name  # cover_image_process names every copy
         session.cover.save(details.cover.name, details.cover, save=False)
     session.full_clean()
     session.save()
@@ -350,7 +361,12 @@ def party_class_update(*, by, party_class: PartyClass, details: ClassDetails) ->
 
 @transaction.atomic
 def party_class_cancel(
-    *, by, party_class: PartyClass, reason: str = "", following: bool = False, now: datetime | None = None
+    *,
+    by: User,
+    party_class: PartyClass,
+    reason: str = "",
+    following: bool = False,
+    now: datetime | None = None,
 ) -> int:
     """Cancel a class (and, with following=True, the later occurrences of its series). Returns how many were
     cancelled: 0 when it already was, and then nobody is notified again."""
@@ -378,7 +394,7 @@ def party_class_cancel(
 
 
 @transaction.atomic
-def party_class_set_replay(*, by, party_class: PartyClass, replay_url: str) -> PartyClass:
+def party_class_set_replay(*, by: User, party_class: PartyClass, replay_url: str) -> PartyClass:
     session = LiveSession.objects.select_for_update().get(pk=party_class.session_id)
     session.replay_url = replay_url.strip()
     session.full_clean()

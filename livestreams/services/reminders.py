@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import mail
@@ -53,7 +54,7 @@ def reminder_offsets_for(session: LiveSession) -> list[int]:
 
 
 def _arm_session(session: LiveSession, now: datetime) -> dict[str, int]:
-    done = defaultdict(int)
+    done: defaultdict[str, int] = defaultdict(int)
     start = session.starts_at
     offsets = reminder_offsets_for(session)
     recipients = reminder_recipient_ids(session) if offsets else set()
@@ -92,7 +93,7 @@ def _arm_session(session: LiveSession, now: datetime) -> dict[str, int]:
     for key, row in existing.items():
         offset = key[1]
         due = start - timedelta(minutes=offset)
-        changes = {}
+        changes: dict[str, Any] = {}
         if key not in wanted:
             if row.state == R.PENDING:
                 changes = {"state": R.CANCELLED}
@@ -102,7 +103,7 @@ def _arm_session(session: LiveSession, now: datetime) -> dict[str, int]:
             # The session moved: the reminder is due again relative to the new start. One already sent whose
             # new time has passed is not repeated (the audience was told of the move).
             if due > now:
-                state = R.PENDING
+                state: str = R.PENDING
             elif row.state == R.SENT:
                 state = R.SENT
             else:
@@ -251,7 +252,7 @@ def _send_batch(now: datetime, batch_size: int) -> int:
         return len(rows)
 
 
-def _send_emails(messages: list) -> None:
+def _send_emails(messages: list[mail.EmailMessage]) -> None:
     try:
         with mail.get_connection(fail_silently=False) as conn:
             conn.send_messages(messages)

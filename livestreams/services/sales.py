@@ -9,9 +9,11 @@ reason. Merchants and hosts are told live (notification_send) and by email.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hub.models import User
 from hub.services import notification_send
 from livestreams.models import (
     Campaign,
@@ -43,6 +46,7 @@ from livestreams.selectors.sales import (
     reviewers_of,
 )
 from livestreams.selectors.studios import merchant_building_ids
+from livestreams.services.sales_import import ResultRow
 from livestreams.services.sessions import session_cancel
 from livestreams.services.studios import studio_book, studio_booking_cancel, studio_booking_confirm
 from livestreams.services.studios import studio_booking_release as _release
@@ -76,7 +80,7 @@ def _absolute(path: str) -> str:
     return settings.HUB_PUBLIC_URL.rstrip("/") + path
 
 
-def _send_emails(user_ids: list[int], template: str, context: dict) -> None:
+def _send_emails(user_ids: list[int], template: str, context: dict[str, Any]) -> None:
     """Subject/text/html triplet under templates/livestreams/sales/email/, in the hub's language.
 
     Runs after the commit: a mail server that is down must not undo an approval, so failures are logged."""
@@ -101,7 +105,7 @@ def _send_emails(user_ids: list[int], template: str, context: dict) -> None:
         logger.exception("could not send the %s email to %s", template, [u.pk for u in users])
 
 
-def _notify(users, *, kind: str, title: str, body: str = "", url: str = "") -> None:
+def _notify(users: list[User], *, kind: str, title: str, body: str = "", url: str = "") -> None:
     if users:
         notification_send(users=users, kind=kind, title=title, body=body, url=url)
 
@@ -163,7 +167,9 @@ def approving_building(enterprise: Enterprise) -> Building | None:
     return tenancy.incubator.building if tenancy else None
 
 
-def _time_errors(starts_at: datetime, ends_at: datetime, now: datetime, campaign: Campaign | None) -> dict:
+def _time_errors(
+    starts_at: datetime, ends_at: datetime, now: datetime, campaign: Campaign | None
+) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     if ends_at <= starts_at:
         errors.setdefault("ends_at", []).append(_("The session must end after it starts."))
@@ -196,7 +202,7 @@ def _playback(platform: str) -> str:
 @transaction.atomic
 def sales_session_register(
     *,
-    user,
+    user: User,
     enterprise: Enterprise,
     title: str,
     platform: str,
@@ -206,7 +212,7 @@ def sales_session_register(
     products: list[ProductData],
     description: str = "",
     external_url: str = "",
-    host_users=(),
+    host_users: Iterable[User] = (),
     campaign: Campaign | None = None,
     studio: Studio | None = None,
     now: datetime | None = None,
@@ -291,7 +297,7 @@ def sales_session_register(
 
 
 @transaction.atomic
-def sales_session_approve(*, sales_session: SalesSession, user, now: datetime | None = None) -> bool:
+def sales_session_approve(*, sales_session: SalesSession, user: User, now: datetime | None = None) -> bool:
     """Approve a pending session: SCHEDULED, public, its held studio slot confirmed, the merchant told.
     True when this call approved it; False when it had already been reviewed (a second click, a colleague)."""
     now = now or timezone.now()
@@ -327,7 +333,7 @@ def sales_session_approve(*, sales_session: SalesSession, user, now: datetime | 
 
 @transaction.atomic
 def sales_session_reject(
-    *, sales_session: SalesSession, user, reason: str, now: datetime | None = None
+    *, sales_session: SalesSession, user: User, reason: str, now: datetime | None = None
 ) -> bool:
     """Reject a pending session with a reason: it stays off the schedule and its held slot is released."""
     now = now or timezone.now()
@@ -359,7 +365,7 @@ def sales_session_reject(
 
 
 @transaction.atomic
-def sales_session_cancel(*, sales_session: SalesSession, user, now: datetime | None = None) -> bool:
+def sales_session_cancel(*, sales_session: SalesSession, user: User, now: datetime | None = None) -> bool:
     """The merchant calls a session off before it starts; its studio slot is freed."""
     now = now or timezone.now()
     ss = sales_session
@@ -376,7 +382,7 @@ def sales_session_cancel(*, sales_session: SalesSession, user, now: datetime | N
 
 @transaction.atomic
 def sales_session_book_studio(
-    *, sales_session: SalesSession, studio: Studio, user, now: datetime | None = None
+    *, sales_session: SalesSession, studio: Studio, user: User, now: datetime | None = None
 ) -> StudioBooking:
     """Book a studio for a registered session that has none (never booked, or its slot was released).
     The slot is confirmed at once for an approved session and held for a pending one."""
@@ -416,7 +422,16 @@ def peak_is_suspicious(reported: int, measured: int | None) -> bool:
     return reported > measured * PEAK_FLAG_RATIO and reported - measured >= PEAK_FLAG_MIN_EXCESS
 
 
-def _result_save(ss: SalesSession, *, user, gmv, orders, peak_viewers, viewers, new_followers) -> SalesResult:
+def _result_save(
+    ss: SalesSession,
+    *,
+    user: User,
+    gmv: Decimal,
+    orders: int,
+    peak_viewers: int,
+    viewers: int,
+    new_followers: int,
+) -> SalesResult:
     measured = measured_peak(ss)
     flagged = peak_is_suspicious(peak_viewers, measured)
     result = SalesResult.objects.filter(sales_session=ss).first() or SalesResult(sales_session=ss)
@@ -438,7 +453,7 @@ def _result_save(ss: SalesSession, *, user, gmv, orders, peak_viewers, viewers, 
 def sales_result_report(
     *,
     sales_session: SalesSession,
-    user,
+    user: User,
     gmv: Decimal,
     orders: int,
     peak_viewers: int,
@@ -465,7 +480,7 @@ def sales_result_report(
 
 
 @transaction.atomic
-def sales_results_import(*, user, rows) -> int:
+def sales_results_import(*, user: User, rows: Iterable[ResultRow]) -> int:
     """Write results already checked by livestreams.services.sales_import.parse_results (every row valid).
     All or nothing: one transaction."""
     count = 0
@@ -488,7 +503,7 @@ def sales_results_import(*, user, rows) -> int:
 
 @transaction.atomic
 def campaign_create(
-    *, user, name: str, building: Building, starts_on: date, ends_on: date, description: str = ""
+    *, user: User, name: str, building: Building, starts_on: date, ends_on: date, description: str = ""
 ) -> Campaign:
     scope = get_scope(user)
     org = building.party_organization
@@ -509,7 +524,7 @@ def campaign_create(
 
 
 @transaction.atomic
-def campaign_update(*, campaign: Campaign, user, **fields) -> Campaign:
+def campaign_update(*, campaign: Campaign, user: User, **fields: Any) -> Campaign:
     if not can_manage_campaign(user, campaign):
         raise PermissionDenied
     for name, value in fields.items():
@@ -524,7 +539,7 @@ def campaign_update(*, campaign: Campaign, user, **fields) -> Campaign:
 @transaction.atomic
 def promotion_schedule(
     *,
-    user,
+    user: User,
     campaign: Campaign,
     organization: PartyOrganization,
     title: str,
@@ -534,7 +549,7 @@ def promotion_schedule(
     platform: str = SalesSession.Platform.HUB,
     external_url: str = "",
     description: str = "",
-    host_users=(),
+    host_users: Iterable[User] = (),
     now: datetime | None = None,
 ) -> PromotionSession:
     """Schedule an official's promotional livestream in a campaign (e.g. the district head selling local

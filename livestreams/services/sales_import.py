@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.utils.translation import gettext as _
 
+from hub.models import User
 from livestreams.models import SalesSession
 from livestreams.selectors.sales import result_reportable
 from partyorgs.permissions import get_scope
@@ -78,7 +81,7 @@ class ParseOutcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _norm(header) -> str:
+def _norm(header: object) -> str:
     return "".join(str(header or "").split()).lower()
 
 
@@ -91,7 +94,7 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _read_csv(content: bytes) -> list[list]:
+def _read_csv(content: bytes) -> list[Sequence[object]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -107,7 +110,7 @@ def _read_csv(content: bytes) -> list[list]:
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def _read_xlsx(content: bytes) -> list[list]:
+def _read_xlsx(content: bytes) -> list[Sequence[object]]:
     from openpyxl import load_workbook
 
     try:
@@ -116,7 +119,7 @@ def _read_xlsx(content: bytes) -> list[list]:
         raise ValueError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
     try:
         sheet = workbook.worksheets[0]
-        rows = []
+        rows: list[Sequence[object]] = []
         for row in sheet.iter_rows(values_only=True):
             rows.append(list(row))
             if len(rows) > MAX_ROWS + 1:
@@ -126,7 +129,7 @@ def _read_xlsx(content: bytes) -> list[list]:
         workbook.close()
 
 
-def read_table(name: str, content: bytes) -> list[list]:
+def read_table(name: str, content: bytes) -> list[Sequence[object]]:
     lowered = name.lower()
     if lowered.endswith(".xlsx"):
         return _read_xlsx(content)
@@ -135,11 +138,11 @@ def read_table(name: str, content: bytes) -> list[list]:
     raise ValueError(_("Upload a .csv or .xlsx file."))
 
 
-def _blank(value) -> bool:
+def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def _money(value) -> Decimal:
+def _money(value: object) -> Decimal:
     if isinstance(value, float):
         value = repr(value)
     text = str(value).strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
@@ -158,7 +161,7 @@ def _money(value) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _count(value) -> int:
+def _count(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
     if isinstance(value, int):
@@ -179,7 +182,7 @@ def _count(value) -> int:
     return number
 
 
-def parse_results(*, user, name: str, content: bytes) -> ParseOutcome:
+def parse_results(*, user: User, name: str, content: bytes) -> ParseOutcome:
     """Check a whole results file; rows come back only when there is no problem at all."""
     out = ParseOutcome()
     if len(content) > MAX_BYTES:
@@ -195,8 +198,8 @@ def parse_results(*, user, name: str, content: bytes) -> ParseOutcome:
         return out
     header = table[0]
     positions: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        key = _norm(cell)
+    for index, heading in enumerate(header):
+        key = _norm(heading)
         for column, aliases in COLUMNS.items():
             if key in {_norm(a) for a in aliases} and column not in positions:
                 positions[column] = index
@@ -221,7 +224,7 @@ def parse_results(*, user, name: str, content: bytes) -> ParseOutcome:
         text = str(header[index]).strip() if not _blank(header[index]) else ""
         return f"{_column_letter(index)} {text}".strip()
 
-    def cell(row, column):
+    def cell(row: Sequence[object], column: str) -> object:
         index = positions.get(column)
         if index is None or index >= len(row):
             return None
@@ -242,7 +245,7 @@ def parse_results(*, user, name: str, content: bytes) -> ParseOutcome:
 
     seen: dict[int, int] = {}
     for number, row in data:
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # the parsed cells: ResultRow's fields
         row_ok = True
         raw = cell(row, "session")
         if _blank(raw):

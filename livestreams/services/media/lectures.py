@@ -8,8 +8,11 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hub.models import User
 from hub.services import notification_send
 from livestreams.models import Lecture, LiveSession
 from livestreams.playback import stream_name
@@ -30,10 +34,10 @@ S = LiveSession.Status
 L = Lecture.State
 
 
-def _probe_upload(upload: UploadedFile) -> MediaInfo:
+def _probe_upload(upload: UploadedFile[bytes]) -> MediaInfo:
     if hasattr(upload, "temporary_file_path"):
         return media_probe(upload.temporary_file_path())
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix[:10]) as tmp:
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix[:10]) as tmp:
         for chunk in upload.chunks():
             tmp.write(chunk)
         tmp.flush()
@@ -41,9 +45,13 @@ def _probe_upload(upload: UploadedFile) -> MediaInfo:
 
 
 @transaction.atomic
-def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datetime | None = None) -> Lecture:
+def lecture_upload(
+    *, session: LiveSession, upload: UploadedFile[bytes], by: User, now: datetime | None = None
+) -> Lecture:
     """Attach a recorded lecture to a Party class (replacing an earlier one) for broadcast at its start."""
     now = now or timezone.now()
+    # An upload from a form always has both; the type allows None for files made by hand.
+    file_name, size = Path(upload.name or "").name, upload.size or 0
     session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if session.kind != LiveSession.Kind.PARTY_CLASS or session.playback != LiveSession.Playback.HUB:
         raise ValidationError(
@@ -55,7 +63,7 @@ def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datet
     if old is not None and old.is_active:
         raise ValidationError(_("The lecture is being broadcast; stop it first."))
     limit = settings.HUB_MEDIA_LECTURE_MAX_MB * 1024 * 1024
-    if upload.size > limit:
+    if size > limit:
         raise ValidationError(
             _("The file is larger than %(size)s MB.") % {"size": settings.HUB_MEDIA_LECTURE_MAX_MB}
         )
@@ -73,15 +81,15 @@ def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datet
         transaction.on_commit(lambda: _delete_file(old_file))
     lecture = Lecture(
         session=session,
-        original_name=Path(upload.name).name[:255],
-        size=upload.size,
+        original_name=file_name[:255],
+        size=size,
         duration_seconds=info.duration,
         video_codec=info.video_codec[:40],
         audio_codec=info.audio_codec[:40],
         uploaded_by=by,
         uploaded_at=now,
     )
-    lecture.video.save(Path(upload.name).name, upload, save=False)
+    lecture.video.save(file_name, upload, save=False)
     saved_name = lecture.video.name
     try:
         lecture.full_clean()
@@ -92,7 +100,7 @@ def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datet
     return lecture
 
 
-def _delete_file(name: str) -> None:
+def _delete_file(name: str | None) -> None:
     from django.core.files.storage import default_storage
 
     if name:
@@ -151,9 +159,7 @@ def lecture_claim(*, lecture_id: int, now: datetime | None = None) -> bool:
     )
 
 
-def _recipients(lecture: Lecture) -> list:
-    from hub.models import User
-
+def _recipients(lecture: Lecture) -> list[User]:
     ids = {
         lecture.uploaded_by_id,
         lecture.session.created_by_id,
@@ -163,7 +169,7 @@ def _recipients(lecture: Lecture) -> list:
 
 
 @transaction.atomic
-def lecture_fail(*, lecture_id: int, error: str, states=(L.READY, *Lecture.ACTIVE)) -> bool:
+def lecture_fail(*, lecture_id: int, error: str, states: Iterable[str] = (L.READY, *Lecture.ACTIVE)) -> bool:
     """Mark a lecture failed and tell the people who organize the class. True when this call did it."""
     now = timezone.now()
     changed = Lecture.objects.filter(pk=lecture_id, state__in=states).update(
@@ -246,9 +252,9 @@ def lecture_run(*, lecture_id: int, poll_seconds: float = 2.0) -> str:
     log_dir = Path(settings.HUB_MEDIA_DIR) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"lecture-{lecture_id}.log"
-    interrupted = []
+    interrupted: list[int] = []
 
-    def on_signal(signum, frame):
+    def on_signal(signum: int, frame: FrameType | None) -> NoReturn:
         interrupted.append(signum)
         raise _Interrupted
 
@@ -293,6 +299,7 @@ def lecture_run(*, lecture_id: int, poll_seconds: float = 2.0) -> str:
                 lecture_id=lecture_id, error=_("The broadcast was interrupted: its process was stopped.")
             )
             return L.FAILED
+        assert proc is not None  # only an interruption (returned above) can come before the start
         cut_at_the_end = now >= session.ends_at - timedelta(seconds=3)
         if proc.returncode == 0 or stopped_on_request or cut_at_the_end:
             Lecture.objects.filter(pk=lecture_id, state__in=Lecture.ACTIVE).update(
@@ -308,7 +315,7 @@ def lecture_run(*, lecture_id: int, poll_seconds: float = 2.0) -> str:
         return L.FAILED
 
 
-def _terminate(proc: subprocess.Popen) -> None:
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()
         try:
