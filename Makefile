@@ -81,6 +81,7 @@ lint: setup-test
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VPY) -m mypy
 
 clean:
 	rm -rf $(VENV) node_modules var/vendor

@@ -52,6 +52,7 @@ TEXT = [  # URL names, admin URL names, template paths, settings strings
     (r"([\"'])hub/emails/invitation", r"\1partyorgs/emails/invitation"),
     (r"\bhub\.views\.home\b", "hub.dashboards.views.home"),
     (r"\b_ancestor_paths\(", "ancestor_paths("),
+    (r"([\"'])livestreams/(sales|classes)/_field\.html", r"\1includes/field.html"),  # one field partial
 ]
 SINGLE = re.compile(r"^(\s*)from ([\w.]+) import (?!\()([^\n]+)$", re.M)
 PAREN = re.compile(r"^(\s*)from ([\w.]+) import \(([^)]*)\)", re.M)

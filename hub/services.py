@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from hub.models import Notification
+from hub.models import Notification, User
 
 
 def user_group(user_id: int) -> str:
@@ -17,7 +18,7 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
-def notification_payload(n: Notification) -> dict:
+def notification_payload(n: Notification) -> dict[str, Any]:
     return {
         "id": n.id,
         "kind": n.kind,
@@ -30,7 +31,7 @@ def notification_payload(n: Notification) -> dict:
 
 @transaction.atomic
 def notification_send(
-    *, users: Iterable, kind: str, title: str, body: str = "", url: str = ""
+    *, users: Iterable[User], kind: str, title: str, body: str = "", url: str = ""
 ) -> list[Notification]:
     """Store one notification per user, then push each to the user's open pages once the rows are committed."""
     now = timezone.now()
@@ -42,7 +43,7 @@ def notification_send(
     return rows
 
 
-def _push_notifications(messages: list[tuple[int, dict]]) -> None:
+def _push_notifications(messages: list[tuple[int, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None or not messages:
         return
@@ -57,7 +58,7 @@ def _push_notifications(messages: list[tuple[int, dict]]) -> None:
     async_to_sync(push)()
 
 
-def notification_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications read (all when ids is None); returns how many changed."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:

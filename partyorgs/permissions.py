@@ -21,14 +21,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from partyorgs.models import Enterprise, PartyMember, Region, Role, ancestor_paths
 
 # A condition every row meets. Not Q(): Django drops an empty Q from an OR, so `x | Q()` would mean `x`.
 EVERYTHING = Q(pk__isnull=False)
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def role_required(*checks: str):
     return decorator
 
 
-def get_object_in_scope(queryset, q: Q, **lookup):
+def get_object_in_scope(queryset: QuerySet[M], q: Q, **lookup: Any) -> M:
     """Fetch one object that the scope Q admits, or 404 (objects outside a user's scope do not exist for them)."""
     obj = queryset.filter(q).filter(**lookup).first()
     if obj is None:

@@ -8,11 +8,14 @@ grouped by branch; subtree totals are summed in Python from the paths.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from hub.models import User
 from partyorgs.permissions import Scope, get_object_in_scope, get_scope
 
 from .models import (
@@ -44,7 +47,7 @@ def _top_paths(paths: list[str]) -> list[str]:
     return tops
 
 
-def member_counts_by_path(top_paths: list[str]) -> Counter:
+def member_counts_by_path(top_paths: list[str]) -> Counter[str]:
     """{branch path: number of members} for every branch in the subtrees of top_paths, in one query."""
     if not top_paths:
         return Counter()
@@ -55,7 +58,7 @@ def member_counts_by_path(top_paths: list[str]) -> Counter:
     return Counter({r["branch__path"]: r["n"] for r in rows})
 
 
-def subtree_totals(counts: Counter, paths) -> dict[str, int]:
+def subtree_totals(counts: Counter[str], paths: Iterable[str]) -> dict[str, int]:
     """{path: members in it and below it} for the given paths, from per-branch counts."""
     wanted = set(paths)
     totals = dict.fromkeys(wanted, 0)
@@ -78,7 +81,7 @@ class TreeRow:
     closes: list[int] = field(default_factory=list)  # nested lists that end after this row
 
 
-def org_tree(*, user) -> list[TreeRow]:
+def org_tree(*, user: User) -> list[TreeRow]:
     """The organizations the user may see, as a forest ordered by path, with member counts."""
     scope = get_scope(user)
     orgs = list(
@@ -115,7 +118,7 @@ def org_tree(*, user) -> list[TreeRow]:
     return rows
 
 
-def org_get_for_user(*, user, pk: int) -> tuple[PartyOrganization, bool]:
+def org_get_for_user(*, user: User, pk: int) -> tuple[PartyOrganization, bool]:
     """(organization, can_manage) for one the user may see; 404 for any other."""
     scope = get_scope(user)
     org = get_object_in_scope(PartyOrganization.objects.select_related("region"), org_visible_q(scope), pk=pk)
@@ -137,7 +140,7 @@ class OrgDetail:
     alliances: list[Alliance]
 
 
-def org_detail(*, user, pk: int) -> OrgDetail:
+def org_detail(*, user: User, pk: int) -> OrgDetail:
     scope = get_scope(user)
     org, can_manage = org_get_for_user(user=user, pk=pk)
     visible_q = org_visible_q(scope)
@@ -181,9 +184,11 @@ def org_detail(*, user, pk: int) -> OrgDetail:
     )
 
 
-def orgs_managed(*, user) -> QuerySet[PartyOrganization]:
+def orgs_managed(*, user: User) -> QuerySet[PartyOrganization]:
     """Organizations the user manages (their subtrees), for choosers such as the invitation form."""
-    return PartyOrganization.objects.filter(get_scope(user).managed_orgs_q()).order_by("path")
+    # PartyOrganization's manager comes from treebeard, which has no types.
+    orgs: QuerySet[PartyOrganization] = PartyOrganization.objects.filter(get_scope(user).managed_orgs_q())
+    return orgs.order_by("path")
 
 
 # --- Enterprises -----------------------------------------------------------------------------------
@@ -197,11 +202,18 @@ def enterprise_visible_q(scope: Scope) -> Q:
     return q
 
 
-def enterprises_visible(*, user) -> QuerySet[Enterprise]:
+def enterprises_visible(*, user: User) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(enterprise_visible_q(get_scope(user))).distinct()
 
 
-def enterprise_list(*, user, industry: str = "", building=None, alliance=None, q: str = ""):
+def enterprise_list(
+    *,
+    user: User,
+    industry: str = "",
+    building: Building | None = None,
+    alliance: Alliance | None = None,
+    q: str = "",
+) -> QuerySet[Enterprise]:
     qs = enterprises_visible(user=user).select_related("building", "alliance", "party_organization", "region")
     if industry:
         qs = qs.filter(industry=industry)
@@ -214,7 +226,7 @@ def enterprise_list(*, user, industry: str = "", building=None, alliance=None, q
     return qs.order_by("name", "id")
 
 
-def enterprise_filter_choices(*, user) -> tuple[QuerySet[Building], QuerySet[Alliance]]:
+def enterprise_filter_choices(*, user: User) -> tuple[QuerySet[Building], QuerySet[Alliance]]:
     """The buildings and alliances that the user's enterprises are in: the filter offers only those."""
     visible = enterprises_visible(user=user)
     buildings = Building.objects.filter(pk__in=visible.values("building")).order_by("name")
@@ -222,7 +234,7 @@ def enterprise_filter_choices(*, user) -> tuple[QuerySet[Building], QuerySet[All
     return buildings, alliances
 
 
-def enterprise_get_for_user(*, user, pk: int) -> tuple[Enterprise, bool]:
+def enterprise_get_for_user(*, user: User, pk: int) -> tuple[Enterprise, bool]:
     """(enterprise, can_manage) for an enterprise in the user's scope; 404 for any other."""
     scope = get_scope(user)
     ent = get_object_in_scope(
@@ -254,7 +266,7 @@ def incubator_visible_q(scope: Scope) -> Q:
     return q
 
 
-def incubator_list(*, user) -> list[Incubator]:
+def incubator_list(*, user: User) -> list[Incubator]:
     scope = get_scope(user)
     tenants = IncubatorTenant.Status
     return list(
@@ -269,7 +281,7 @@ def incubator_list(*, user) -> list[Incubator]:
     )
 
 
-def incubator_get_for_user(*, user, pk: int) -> Incubator:
+def incubator_get_for_user(*, user: User, pk: int) -> Incubator:
     return get_object_in_scope(
         Incubator.objects.select_related("building", "building__region"),
         incubator_visible_q(get_scope(user)),
@@ -297,7 +309,7 @@ def invitation_get_usable(*, token: str) -> Invitation | None:
     )
 
 
-def invitations_visible(*, user) -> QuerySet[Invitation]:
+def invitations_visible(*, user: User) -> QuerySet[Invitation]:
     """Invitations the user sent or that concern an organization they manage; all of them for staff."""
     scope = get_scope(user)
     qs = Invitation.objects.select_related(
@@ -308,11 +320,14 @@ def invitations_visible(*, user) -> QuerySet[Invitation]:
     return qs.filter(Q(created_by=user) | Q(organization__in=_managed_orgs(scope)))
 
 
-def _managed_orgs(scope):
-    return PartyOrganization.objects.filter(scope.managed_orgs_q()).values("pk")
+def _managed_orgs(scope: Scope) -> QuerySet[PartyOrganization, dict[str, Any]]:
+    orgs: QuerySet[PartyOrganization] = PartyOrganization.objects.filter(
+        scope.managed_orgs_q()
+    )  # treebeard: untyped
+    return orgs.values("pk")
 
 
-def roles_of(*, user) -> list[Role]:
+def roles_of(*, user: User) -> list[Role]:
     return list(
         Role.objects.filter(user=user).select_related("region", "organization", "enterprise").order_by("kind")
     )

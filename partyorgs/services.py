@@ -14,13 +14,15 @@ from django.utils.translation import gettext as _
 
 from hub.emails import email_queue
 from hub.models import User
-from partyorgs.models import Invitation, PartyMember, PartyOrganization, Role
-from partyorgs.permissions import get_scope
+from partyorgs.models import Enterprise, Invitation, PartyMember, PartyOrganization, Region, Role
+from partyorgs.permissions import Scope, get_scope
 
 INVITATION_DAYS = 14
 
 
-def _invitation_allowed(*, scope, role_kind: str, organization) -> str | None:
+def _invitation_allowed(
+    *, scope: Scope, role_kind: str, organization: PartyOrganization | None
+) -> str | None:
     """Why the user may not send this invitation, or None when they may."""
     is_member_in_branch = organization is None or organization.kind == PartyOrganization.Kind.BRANCH
     if role_kind == Invitation.RoleKind.MEMBER and not is_member_in_branch:
@@ -39,12 +41,12 @@ def _invitation_allowed(*, scope, role_kind: str, organization) -> str | None:
 @transaction.atomic
 def invitation_create(
     *,
-    created_by,
+    created_by: User,
     email: str,
     role_kind: str,
-    organization=None,
-    region=None,
-    enterprise=None,
+    organization: PartyOrganization | None = None,
+    region: Region | None = None,
+    enterprise: Enterprise | None = None,
     base_url: str = "",
     days: int = INVITATION_DAYS,
 ):
@@ -110,7 +112,7 @@ def invitation_create(
     return invitation
 
 
-def invitation_revoke(*, invitation, by) -> bool:
+def invitation_revoke(*, invitation: Invitation, by: User) -> bool:
     """Withdraw a waiting invitation; returns False when it was already withdrawn. An accepted one stays."""
     if invitation.accepted_at is not None:
         raise ValidationError(
@@ -123,7 +125,7 @@ def invitation_revoke(*, invitation, by) -> bool:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user) -> bool:
+def invitation_accept(*, token: str, user: User) -> bool:
     """Grant what the invitation names to the user; a used, withdrawn or expired invitation grants nothing.
 
     The conditional update makes a double submit grant once.
@@ -140,6 +142,7 @@ def invitation_accept(*, token: str, user) -> bool:
         return False
     inv = Invitation.objects.get(token=token)
     if inv.role_kind == Invitation.RoleKind.MEMBER:
+        assert inv.organization is not None  # Invitation.clean: a member invitation names their branch
         PartyMember.objects.get_or_create(
             user=user, defaults={"branch": inv.organization, "joined_on": timezone.localdate()}
         )

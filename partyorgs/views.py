@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from hub.forms_utils import form_add_service_errors
 from hub.pagination import paginate
 from hub.selectors import notifications_for
 from hub.services import notification_mark_read
@@ -139,7 +140,7 @@ def invitations(request):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -152,14 +153,6 @@ def invitations(request):
         "partyorgs/invitations.html",
         {"form": form, "invitations": selectors.invitations_visible(user=request.user)[:100]},
     )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @role_required("organizer", "staff")

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from partyorgs.models import PartyOrganization, Role
 from tests import factories as f
-from tests.support import CHROMIUM, CHROMIUM_ARGS, start_celery_worker, start_daphne
+from tests.support import CHROMIUM, CHROMIUM_ARGS, client_for, start_celery_worker, start_daphne
 
 K = PartyOrganization.Kind
 
@@ -174,10 +174,7 @@ def browser(monkeypatch):
 
 def browser_login(browser, server, user, *, locale: str = "zh-CN", **context_args):
     """A browser context already signed in as `user` (the session cookie of a real login)."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client = client_for(user)
     context = browser.new_context(locale=locale, **context_args)
     context.add_cookies(
         [

@@ -9,9 +9,9 @@ import json
 import redis
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.test import Client
 
 from config.asgi import application
+from tests.support import client_for
 
 
 def clean_room_redis() -> None:
@@ -25,9 +25,7 @@ def clean_room_redis() -> None:
 
 
 def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    return client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def socket(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -177,3 +178,12 @@ def wait_until(predicate, timeout: float = 10, interval: float = 0.1, message: s
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def client_for(user) -> Client:
+    """The one way tests sign in: a test client with `user`'s session (an anonymous client for None).
+    Browser and websocket tests take the session cookie from it (browser_login, room_helpers)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

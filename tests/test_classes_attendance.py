@@ -6,7 +6,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
 from livestreams.models import Attendance, LiveSession, PartyClass
@@ -19,6 +18,7 @@ from livestreams.services.attendance import (
 )
 from tests import factories as f
 from tests.classes_helpers import class_session, local
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 S = LiveSession.Status
@@ -161,8 +161,7 @@ def test_the_report_counts_attended_absent_and_excused(world):
 
 def test_the_xlsx_export_reads_back_cell_by_cell(world, organizer):
     s, a, b, c = _report_fixture(world)
-    client = Client()
-    client.force_login(organizer)
+    client = client_for(organizer)
     resp = client.get(f"/classes/{s.pk}/attendance.xlsx")
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -182,8 +181,7 @@ def test_the_xlsx_export_reads_back_cell_by_cell(world, organizer):
 
 def test_the_csv_export_reads_back_cell_by_cell(world, organizer):
     s, a, b, c = _report_fixture(world)
-    client = Client()
-    client.force_login(organizer)
+    client = client_for(organizer)
     resp = client.get(f"/classes/{s.pk}/attendance.csv")
     assert resp.status_code == 200
     text = resp.content.decode("utf-8-sig")
@@ -200,7 +198,6 @@ def test_the_csv_export_reads_back_cell_by_cell(world, organizer):
 
 def test_a_member_cannot_read_the_attendance_of_a_class(world, member):
     s, *_ = _report_fixture(world)
-    client = Client()
-    client.force_login(member)
+    client = client_for(member)
     assert client.get(f"/classes/{s.pk}/attendance/").status_code == 403
     assert client.get(f"/classes/{s.pk}/attendance.xlsx").status_code == 403

@@ -13,16 +13,11 @@ from livestreams.models import CalendarFeed, LiveSession, PartyClass
 from livestreams.selectors.classes import current_quarter, quarter_bounds
 from tests import factories as f
 from tests.classes_helpers import class_session, schedule, soon
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 S = LiveSession.Status
 FMT = "%Y-%m-%dT%H:%M"
-
-
-def login(user):
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def post_data(world, **kw):
@@ -44,14 +39,14 @@ def post_data(world, **kw):
 
 
 def test_an_organizer_schedules_a_class_through_the_form(world, organizer, member):
-    resp = login(organizer).post("/classes/new/", post_data(world))
+    resp = client_for(organizer).post("/classes/new/", post_data(world))
     pc = PartyClass.objects.get()
     assert resp.status_code == 302 and resp["Location"] == f"/classes/{pc.pk}/"
     assert Notification.objects.filter(user=member, kind="class_scheduled").exists()
 
 
 def test_bad_input_re_renders_the_form_with_messages_and_creates_nothing(world, organizer):
-    resp = login(organizer).post(
+    resp = client_for(organizer).post(
         "/classes/new/", post_data(world, starts_at="2020-13-45T99:99", audience_orgs=[])
     )
     assert resp.status_code == 200
@@ -60,19 +55,19 @@ def test_bad_input_re_renders_the_form_with_messages_and_creates_nothing(world, 
 
 
 def test_a_tampered_organization_id_is_an_invalid_choice_not_a_500(world, organizer):
-    resp = login(organizer).post("/classes/new/", post_data(world, audience_orgs=["abc", "999999"]))
+    resp = client_for(organizer).post("/classes/new/", post_data(world, audience_orgs=["abc", "999999"]))
     assert resp.status_code == 200 and "audience_orgs" in resp.context["form"].errors
 
 
 def test_only_organizers_may_open_the_scheduling_page(world, member, merchant, official):
     for user in (member, merchant, official):
-        assert login(user).get("/classes/new/").status_code == 403
+        assert client_for(user).get("/classes/new/").status_code == 403
 
 
 def test_the_list_shows_a_members_classes_with_their_live_room_links(world, organizer, member):
     (pc,) = schedule(world, organizer, title="我的支部党课")
     other = class_session(world, audience=[world.branch_b], title="别人的党课")
-    resp = login(member).get("/classes/")
+    resp = client_for(member).get("/classes/")
     body = resp.content.decode()
     assert resp.status_code == 200
     assert "我的支部党课" in body and f"/live/{pc.pk}/" in body
@@ -83,7 +78,7 @@ def test_the_list_splits_live_upcoming_and_past(world, member):
     live = class_session(world, status=S.LIVE, title="正在直播")
     past = class_session(world, status=S.ENDED, title="已结束", starts_at=timezone.now() - timedelta(days=3))
     upcoming = class_session(world, title="即将开始")
-    ctx = login(member).get("/classes/").context
+    ctx = client_for(member).get("/classes/").context
     assert [s.pk for s in ctx["live"]] == [live.pk]
     assert [s.pk for s in ctx["upcoming"]] == [upcoming.pk]
     assert [s.pk for s in ctx["past_page"].object_list] == [past.pk]
@@ -91,7 +86,7 @@ def test_the_list_splits_live_upcoming_and_past(world, member):
 
 @pytest.mark.parametrize("query", ["?page=abc", "?page=-1", "?kind=nonsense", "?page=999999999999"])
 def test_bad_list_parameters_get_a_message_not_a_500(world, member, query):
-    resp = login(member).get("/classes/" + query)
+    resp = client_for(member).get("/classes/" + query)
     assert resp.status_code == 200
 
 
@@ -99,7 +94,7 @@ def test_the_list_flags_the_organizers_branches_without_a_party_class_this_quart
     f.MemberFactory(branch=world.branch_a)
     f.MemberFactory(branch=world.branch_a2)
     f.MemberFactory(branch=world.branch_b)
-    resp = login(organizer).get("/classes/")
+    resp = client_for(organizer).get("/classes/")
     behind = {b.pk for b in resp.context["behind"]}
     assert behind == {world.branch_a.pk, world.branch_a2.pk}
 
@@ -108,7 +103,7 @@ def test_the_list_runs_in_a_bounded_number_of_queries(world, member, django_asse
     for _i in range(5):
         class_session(world)
         class_session(world, status=S.ENDED, starts_at=timezone.now() - timedelta(days=2))
-    client = login(member)
+    client = client_for(member)
     client.get("/classes/")
     with django_assert_max_num_queries(16):
         assert client.get("/classes/").status_code == 200
@@ -122,7 +117,7 @@ def test_the_detail_page_links_the_room_and_shows_the_archive_and_replay_after_t
         replay_url="https://replay.example.com/v/1",
     )
     f.CommentFactory(session=s, author=member, text="学习了，很受启发")
-    body = login(member).get(f"/classes/{s.pk}/").content.decode()
+    body = client_for(member).get(f"/classes/{s.pk}/").content.decode()
     assert "学习了，很受启发" in body
     assert "https://replay.example.com/v/1" in body
 
@@ -130,30 +125,30 @@ def test_the_detail_page_links_the_room_and_shows_the_archive_and_replay_after_t
 def test_a_removed_comment_is_not_in_the_archive(world, member):
     s = class_session(world, status=S.ENDED, starts_at=timezone.now() - timedelta(days=1))
     f.CommentFactory(session=s, author=member, text="已删除的评论", removed_at=timezone.now())
-    assert "已删除的评论" not in login(member).get(f"/classes/{s.pk}/").content.decode()
+    assert "已删除的评论" not in client_for(member).get(f"/classes/{s.pk}/").content.decode()
 
 
 def test_other_peoples_classes_are_404_and_a_members_edit_is_403(
     world, organizer, member, other_organizer, outsider
 ):
     (pc,) = schedule(world, organizer)
-    assert login(other_organizer).get(f"/classes/{pc.pk}/").status_code == 404
-    assert login(outsider).get(f"/classes/{pc.pk}/").status_code == 404
-    assert login(other_organizer).get(f"/classes/{pc.pk}/edit/").status_code == 404
-    assert login(member).get(f"/classes/{pc.pk}/edit/").status_code == 403
-    assert login(member).post(f"/classes/{pc.pk}/cancel/").status_code == 403
+    assert client_for(other_organizer).get(f"/classes/{pc.pk}/").status_code == 404
+    assert client_for(outsider).get(f"/classes/{pc.pk}/").status_code == 404
+    assert client_for(other_organizer).get(f"/classes/{pc.pk}/edit/").status_code == 404
+    assert client_for(member).get(f"/classes/{pc.pk}/edit/").status_code == 403
+    assert client_for(member).post(f"/classes/{pc.pk}/cancel/").status_code == 403
     assert Client().get(f"/classes/{pc.pk}/").status_code == 302
 
 
 def test_a_session_of_another_kind_is_not_a_class_page(world, merchant):
     sales = f.SalesSessionFactory(enterprise=world.enterprise_a)
-    assert login(merchant).get(f"/classes/{sales.pk}/").status_code == 404
+    assert client_for(merchant).get(f"/classes/{sales.pk}/").status_code == 404
 
 
 def test_the_organizer_edits_and_moves_a_class(world, organizer, member):
     (pc,) = schedule(world, organizer)
     new_start = pc.session.starts_at + timedelta(days=1)
-    client = login(organizer)
+    client = client_for(organizer)
     assert client.get(f"/classes/{pc.pk}/edit/").status_code == 200
     resp = client.post(f"/classes/{pc.pk}/edit/", post_data(world, start=new_start, title="改期后的党课"))
     assert resp.status_code == 302
@@ -164,7 +159,7 @@ def test_the_organizer_edits_and_moves_a_class(world, organizer, member):
 
 def test_the_organizer_cancels_a_class_with_a_reason(world, organizer, member):
     (pc,) = schedule(world, organizer)
-    client = login(organizer)
+    client = client_for(organizer)
     assert client.get(f"/classes/{pc.pk}/cancel/").status_code == 200
     assert client.post(f"/classes/{pc.pk}/cancel/", {"reason": "台风天气"}).status_code == 302
     assert LiveSession.objects.get(pk=pc.pk).status == S.CANCELLED
@@ -176,7 +171,7 @@ def test_the_organizer_cancels_a_class_with_a_reason(world, organizer, member):
 def test_a_member_signs_in_with_the_code_during_the_class(world, member):
     s = class_session(world, status=S.LIVE)
     PartyClass.objects.filter(pk=s.pk).update(signin_code="KLM345")
-    client = login(member)
+    client = client_for(member)
     assert "sign-in" in client.get(f"/classes/{s.pk}/").content.decode()
     client.post(f"/classes/{s.pk}/sign-in/", {"code": "wrong"})
     assert not s.attendances.filter(signed_in_at__isnull=False).exists()
@@ -186,7 +181,7 @@ def test_a_member_signs_in_with_the_code_during_the_class(world, member):
 
 def test_the_organizer_saves_a_replay_link_and_a_bad_one_is_refused(world, organizer):
     s = class_session(world, status=S.ENDED, starts_at=timezone.now() - timedelta(days=1))
-    client = login(organizer)
+    client = client_for(organizer)
     client.post(f"/classes/{s.pk}/replay/", {"replay_url": "javascript:alert(1)"})
     s.refresh_from_db()
     assert s.replay_url == ""
@@ -197,7 +192,7 @@ def test_the_organizer_saves_a_replay_link_and_a_bad_one_is_refused(world, organ
 
 def test_the_organizer_records_an_excuse_from_the_attendance_page(world, organizer, member):
     s = class_session(world, status=S.ENDED, starts_at=timezone.now() - timedelta(days=1))
-    client = login(organizer)
+    client = client_for(organizer)
     assert client.get(f"/classes/{s.pk}/attendance/").status_code == 200
     mid = member.party_member.pk
     client.post(f"/classes/{s.pk}/attendance/excuse/", {"member": mid, "reason": "", "excused": "on"})
@@ -209,7 +204,7 @@ def test_the_organizer_records_an_excuse_from_the_attendance_page(world, organiz
 
 def test_an_official_reads_attendance_but_cannot_excuse(world, official):
     s = class_session(world, status=S.ENDED, starts_at=timezone.now() - timedelta(days=1))
-    client = login(official)
+    client = client_for(official)
     assert client.get(f"/classes/{s.pk}/attendance/").status_code == 200
     assert client.post(f"/classes/{s.pk}/attendance/excuse/", {"member": 1, "reason": "x"}).status_code == 403
 
@@ -220,7 +215,7 @@ def test_an_official_reads_attendance_but_cannot_excuse(world, official):
 def test_the_month_calendar_shows_the_class_on_its_day(world, organizer, member):
     (pc,) = schedule(world, organizer, title="月历上的党课")
     day = timezone.localtime(pc.session.starts_at).date()
-    resp = login(member).get(f"/classes/calendar/?view=month&date={day:%Y-%m-%d}")
+    resp = client_for(member).get(f"/classes/calendar/?view=month&date={day:%Y-%m-%d}")
     cell = next(d for w in resp.context["weeks"] for d in w if d["date"] == day)
     assert [s.pk for s in cell["sessions"]] == [pc.pk]
     assert "月历上的党课" in resp.content.decode()
@@ -230,7 +225,7 @@ def test_the_month_calendar_shows_the_class_on_its_day(world, organizer, member)
 def test_the_week_calendar_starts_on_monday_and_shows_the_class(world, organizer, member):
     (pc,) = schedule(world, organizer)
     day = timezone.localtime(pc.session.starts_at).date()
-    resp = login(member).get(f"/classes/calendar/?view=week&date={day:%Y-%m-%d}")
+    resp = client_for(member).get(f"/classes/calendar/?view=week&date={day:%Y-%m-%d}")
     days = resp.context["days"]
     assert len(days) == 7 and days[0]["date"].weekday() == 0
     assert pc.pk in [s.pk for d in days for s in d["sessions"]]
@@ -240,7 +235,7 @@ def test_the_week_calendar_starts_on_monday_and_shows_the_class(world, organizer
     "query", ["?date=2026-02-30", "?date=abc", "?view=year", "?date=9999-01-01", "?date=0001-01-01"]
 )
 def test_a_bad_calendar_date_shows_today_with_a_message(world, member, query):
-    resp = login(member).get("/classes/calendar/" + query)
+    resp = client_for(member).get("/classes/calendar/" + query)
     assert resp.status_code == 200
     assert resp.context["day"] == timezone.localdate()
 
@@ -248,7 +243,7 @@ def test_a_bad_calendar_date_shows_today_with_a_message(world, member, query):
 def test_the_private_feed_lists_the_members_classes_and_stops_when_revoked(world, organizer, member):
     (pc,) = schedule(world, organizer, title="订阅里的党课")
     hidden = class_session(world, audience=[world.branch_b], title="看不到的党课")
-    client = login(member)
+    client = client_for(member)
     client.post("/classes/calendar/feed/", {"action": "create"})
     feed = CalendarFeed.objects.get(user=member)
     page = client.get("/classes/calendar/").content.decode()
@@ -267,7 +262,7 @@ def test_the_private_feed_lists_the_members_classes_and_stops_when_revoked(world
 
 
 def test_renewing_the_feed_gives_a_new_address_and_kills_the_old(world, member):
-    client = login(member)
+    client = client_for(member)
     client.post("/classes/calendar/feed/", {"action": "create"})
     old = CalendarFeed.objects.get(user=member).token
     client.post("/classes/calendar/feed/", {"action": "renew"})
@@ -293,7 +288,7 @@ def test_an_unknown_feed_token_is_404(world):
 
 
 def test_an_unknown_feed_action_changes_nothing(world, member):
-    login(member).post("/classes/calendar/feed/", {"action": "explode"})
+    client_for(member).post("/classes/calendar/feed/", {"action": "explode"})
     assert not CalendarFeed.objects.exists()
 
 
@@ -320,7 +315,7 @@ def test_the_records_count_classes_per_branch_and_flag_the_ones_behind(world, or
     f.MemberFactory(branch=world.branch_a2)
     _ended_in_quarter(world, world.branch_a, [world.branch_a])
     _ended_in_quarter(world, world.branch_a2, [world.branch_a2], kind="committee_meeting")
-    resp = login(organizer).get("/classes/records/")
+    resp = client_for(organizer).get("/classes/records/")
     records = {r.branch.pk: r for r in resp.context["records"]}
     assert records[world.branch_a.pk].party_lectures == 1 and not records[world.branch_a.pk].flagged
     assert records[world.branch_a2.pk].counts == {"committee_meeting": 1}
@@ -331,24 +326,24 @@ def test_the_records_count_classes_per_branch_and_flag_the_ones_behind(world, or
 
 def test_a_committee_class_for_its_whole_subtree_counts_for_each_branch(world, organizer):
     _ended_in_quarter(world, world.root_a, [world.root_a])
-    resp = login(organizer).get("/classes/records/")
+    resp = client_for(organizer).get("/classes/records/")
     assert not any(r.flagged for r in resp.context["records"])
 
 
 def test_an_official_reads_the_records_of_the_district_and_a_member_may_not(world, official, member):
-    assert login(official).get("/classes/records/").status_code == 200
-    assert login(member).get("/classes/records/").status_code == 403
+    assert client_for(official).get("/classes/records/").status_code == 200
+    assert client_for(member).get("/classes/records/").status_code == 403
 
 
 @pytest.mark.parametrize("query", ["?year=abc", "?quarter=7", "?year=1800&quarter=1"])
 def test_bad_record_parameters_show_this_quarter(world, organizer, query):
-    resp = login(organizer).get("/classes/records/" + query)
+    resp = client_for(organizer).get("/classes/records/" + query)
     assert resp.status_code == 200
     assert (resp.context["year"], resp.context["quarter"]) == current_quarter()
 
 
 def test_a_branch_with_no_members_yet_is_listed_but_not_flagged(world, organizer):
-    records = {r.branch.pk: r for r in login(organizer).get("/classes/records/").context["records"]}
+    records = {r.branch.pk: r for r in client_for(organizer).get("/classes/records/").context["records"]}
     assert records[world.branch_a2.pk].members == 0 and not records[world.branch_a2.pk].flagged
 
 
@@ -360,7 +355,7 @@ def test_the_records_export_reads_back_cell_by_cell(world, organizer):
 
     f.MemberFactory(branch=world.branch_a2)
     _ended_in_quarter(world, world.branch_a, [world.branch_a])
-    client = login(organizer)
+    client = client_for(organizer)
     wb = load_workbook(io.BytesIO(client.get("/classes/records.xlsx").content))
     rows = [[c.value for c in r] for r in wb.active.iter_rows()]
     assert rows[0] == [
@@ -385,7 +380,7 @@ def test_the_records_export_reads_back_cell_by_cell(world, organizer):
 def test_the_records_run_in_a_bounded_number_of_queries(world, organizer, django_assert_max_num_queries):
     for _i in range(4):
         _ended_in_quarter(world, world.root_a, [world.root_a])
-    client = login(organizer)
+    client = client_for(organizer)
     client.get("/classes/records/")
     with django_assert_max_num_queries(14):
         client.get("/classes/records/")

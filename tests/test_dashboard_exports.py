@@ -4,11 +4,11 @@ from datetime import datetime
 from io import BytesIO
 
 import pytest
-from django.test import Client
 from openpyxl import load_workbook
 
 from hub.dashboards.selectors import SECTIONS
 from tests.dashboard_fixtures import PERIOD, build_district
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,8 +21,7 @@ def district(world):
 
 @pytest.fixture
 def client(official, district):
-    c = Client()
-    c.force_login(official)
+    c = client_for(official)
     return c
 
 

@@ -4,12 +4,12 @@ tests/dashboard_fixtures.py, as officials get it from the JSON endpoints and the
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from hub.dashboards.models import SessionTally
 from hub.dashboards.services import dashboards_invalidate, tallies_refresh
 from livestreams.models import LiveSession
 from tests.dashboard_fixtures import PERIOD, build_district
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +32,7 @@ def client(request, official, district):
         assert tallies_refresh() == LiveSession.objects.filter(status="ended").count()
         assert SessionTally.objects.filter(session=district.s2).get().viewers == 3
         dashboards_invalidate()
-    c = Client()
-    c.force_login(official)
+    c = client_for(official)
     return c
 
 

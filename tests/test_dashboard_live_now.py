@@ -8,7 +8,6 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from config.asgi import application
@@ -17,6 +16,7 @@ from livestreams.models import LiveSession
 from livestreams.realtime import live_now_publish, presence_key
 from livestreams.services.sessions import session_end, session_start
 from tests import factories as f
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PUBLIC, AUDIENCE = LiveSession.Visibility.PUBLIC, LiveSession.Visibility.AUDIENCE
@@ -25,9 +25,7 @@ PUBLIC, AUDIENCE = LiveSession.Visibility.PUBLIC, LiveSession.Visibility.AUDIENC
 def cookie_of(user) -> list[tuple[bytes, bytes]]:
     headers = [(b"origin", b"http://testserver")]
     if user is not None:
-        client = Client()
-        client.force_login(user)
-        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        key = client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
     return headers
 

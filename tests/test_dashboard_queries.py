@@ -8,7 +8,6 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from hub.dashboards.filters import default_filter, scope_region_ids
@@ -31,7 +30,7 @@ from tests.dashboard_fixtures import (
     party_class,
     sales,
 )
-from tests.support import wait_until
+from tests.support import client_for, wait_until
 
 URLS = ["/dashboard/", "/dashboard/screen/", *[f"/dashboard/data/{c}.json" for c in [*SECTIONS, "live-now"]]]
 
@@ -77,8 +76,7 @@ def query_counts(client) -> dict[str, int]:
 
 @pytest.fixture
 def official_client(official, world):
-    c = Client()
-    c.force_login(official)
+    c = client_for(official)
     c.get("/dashboard/")  # the session is loaded once: the counts below are of steady requests
     return c
 
@@ -142,8 +140,7 @@ def test_the_page_uses_what_the_refresh_computed(official, world):
     dashboards_refresh()
     f_ = default_filter(scope_region_ids(get_scope(official)))
     computed_at = dashboard_section("kpis", f_)["computed_at"]
-    c = Client()
-    c.force_login(official)
+    c = client_for(official)
     assert c.get("/dashboard/data/kpis.json").json()["computed_at"] == computed_at
 
 

@@ -9,6 +9,7 @@ from django.test import Client
 from hub.dashboards.selectors import SECTIONS
 from tests import factories as f
 from tests.dashboard_fixtures import PERIOD, build_district, official_of
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +38,6 @@ def district(world):
     return build_district(world)
 
 
-def login(user):
-    c = Client()
-    c.force_login(user)
-    return c
-
-
 def everything(client, **params) -> str:
     """Every page, JSON endpoint and export of the dashboard as one text."""
     out = []
@@ -65,7 +60,7 @@ def everything(client, **params) -> str:
 
 @pytest.mark.parametrize("persona", ["merchant", "member", "organizer", "outsider"])
 def test_it_refuses_everyone_but_officials_and_staff(persona, personas, district):
-    client = login(personas[persona])
+    client = client_for(personas[persona])
     for url in URLS:
         assert client.get(url, PERIOD).status_code == 403, url
 
@@ -78,10 +73,14 @@ def test_it_sends_anonymous_visitors_to_sign_in(db, district):
 
 
 def test_an_official_of_another_district_sees_nothing_of_this_one(district, world):
-    text = everything(login(official_of(world.district_b, "b@example.com")))
+    text = everything(client_for(official_of(world.district_b, "b@example.com")))
     for secret in SECRETS_OF_A:
         assert secret not in text, secret
-    k = login(official_of(world.district_b, "b2@example.com")).get("/dashboard/data/kpis.json", PERIOD).json()
+    k = (
+        client_for(official_of(world.district_b, "b2@example.com"))
+        .get("/dashboard/data/kpis.json", PERIOD)
+        .json()
+    )
     assert (k["data"]["organizations"], k["data"]["gmv_this_month"]) == (2, "77777.00")
 
 
@@ -89,7 +88,7 @@ def test_an_official_of_another_subdistrict_of_the_same_district_sees_nothing_of
     sibling = f.SubdistrictFactory(name="铭功路街道", parent=world.district_a)
     root = f.OrganizationFactory(name="铭功路街道党工委", kind="working_committee", region=sibling)
     f.LiveSessionFactory(host_organization=root, title="铭功路党课")
-    client = login(official_of(sibling, "sibling@example.com"))
+    client = client_for(official_of(sibling, "sibling@example.com"))
     text = everything(client)
     for secret in SECRETS_OF_A:
         assert secret not in text, secret
@@ -101,18 +100,18 @@ def test_an_official_of_another_subdistrict_of_the_same_district_sees_nothing_of
         0,
     )
     # The district's official sees both subdistricts.
-    district_official = login(official_of(world.district_a, "district@example.com"))
+    district_official = client_for(official_of(world.district_a, "district@example.com"))
     assert district_official.get("/dashboard/data/kpis.json", PERIOD).json()["data"]["organizations"] == 5
 
 
 def test_staff_see_every_district(staff, district):
-    data = login(staff).get("/dashboard/data/kpis.json", PERIOD).json()["data"]
+    data = client_for(staff).get("/dashboard/data/kpis.json", PERIOD).json()["data"]
     assert data["organizations"] == 6
     assert data["gmv_this_month"] == "92777.50"  # 15000.50 in A and 77777.00 in B
 
 
 def test_a_district_official_may_narrow_to_one_subdistrict(official, district, world):
-    client = login(official)
+    client = client_for(official)
     data = client.get("/dashboard/data/kpis.json", {**PERIOD, "region": world.sub_a.pk}).json()["data"]
     assert data["organizations"] == 4
 
@@ -129,7 +128,7 @@ def test_a_district_official_may_narrow_to_one_subdistrict(official, district, w
 def test_it_refuses_a_filter_outside_the_scope_with_a_message_and_no_data(
     official, district, world, field, target
 ):
-    client = login(official)
+    client = client_for(official)
     params = {**PERIOD, field: getattr(world, target).pk}
     page = client.get("/dashboard/", params)
     assert page.status_code == 400
@@ -167,7 +166,7 @@ def test_it_refuses_a_filter_outside_the_scope_with_a_message_and_no_data(
     ],
 )
 def test_bad_filter_input_gives_a_message_never_a_500(official, district, params):
-    client = login(official)
+    client = client_for(official)
     page = client.get("/dashboard/", params)
     assert page.status_code == 400
     assert 'class="errorlist"' in page.content.decode()
@@ -178,33 +177,33 @@ def test_bad_filter_input_gives_a_message_never_a_500(official, district, params
 
 
 def test_it_shows_the_messages_in_chinese_first(official, district):
-    page = login(official).get("/dashboard/", {"date_from": "2024-06-01", "date_to": "2024-05-01"})
+    page = client_for(official).get("/dashboard/", {"date_from": "2024-06-01", "date_to": "2024-05-01"})
     assert "结束日期不能早于开始日期" in page.content.decode()
 
 
 def test_a_building_of_another_subdistrict_than_the_chosen_one_is_refused(official, district, world):
     other = f.SubdistrictFactory(name="铭功路街道", parent=world.district_a)
     params = {**PERIOD, "region": other.pk, "building": world.building_a.pk}
-    response = login(official).get("/dashboard/data/kpis.json", params)
+    response = client_for(official).get("/dashboard/data/kpis.json", params)
     assert response.status_code == 400
     assert "building" in response.json()["errors"]
 
 
 def test_an_unknown_chart_is_not_found(official, district):
-    client = login(official)
+    client = client_for(official)
     assert client.get("/dashboard/data/salaries.json").status_code == 404
     assert client.get("/dashboard/export/salaries.xlsx").status_code == 404
 
 
 def test_only_officials_and_staff_get_the_nav_link(personas, district):
     for persona, user in personas.items():
-        client = login(user) if user else Client()
+        client = client_for(user) if user else Client()
         html = client.get("/").content.decode()
         assert ('href="/dashboard/"' in html) == (persona in {"official", "staff"}), persona
 
 
 def test_the_json_names_its_period_and_when_it_was_computed(official, district):
-    body = login(official).get("/dashboard/data/top-merchants.json", PERIOD).json()
+    body = client_for(official).get("/dashboard/data/top-merchants.json", PERIOD).json()
     assert body["period"] == {"from": "2024-01-01", "to": "2024-06-30"}
     assert body["chart"] == "top-merchants"
     assert body["computed_at"]

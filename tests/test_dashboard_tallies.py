@@ -4,7 +4,6 @@ figures are the same before and after, and late corrections of attendance are co
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from hub.dashboards.models import BranchAttendanceTally, SessionTally
@@ -12,6 +11,7 @@ from hub.dashboards.services import TALLY_DELAY, attendance_recount, dashboards_
 from livestreams.models import Attendance, LiveSession
 from tests import factories as f
 from tests.dashboard_fixtures import PERIOD, AttendanceFactory, build_district, held
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,7 @@ def district(world):
 
 def figures(official, chart):
     dashboards_invalidate()
-    c = Client()
-    c.force_login(official)
+    c = client_for(official)
     return c.get(f"/dashboard/data/{chart}.json", PERIOD).json()["data"]
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
-from django.test import Client
 from django.utils import timezone
 
 from hub.models import Notification
@@ -26,7 +25,7 @@ from tests.media_support import (
     private_root_shared_with_servers,
     start_media_stack,
 )
-from tests.support import start_celery_worker, wait_until
+from tests.support import client_for, start_celery_worker, wait_until
 
 S = LiveSession.Status
 L = Lecture.State
@@ -57,18 +56,12 @@ def _upload(path: Path, name: str | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name or path.name, path.read_bytes(), content_type="video/mp4")
 
 
-def _client(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 # --- the upload page ------------------------------------------------------------------------------
 
 
 def test_an_organizer_uploads_a_lecture_to_a_party_class(world, organizer, short_video):
     session = _class(world)
-    resp = _client(organizer).post(
+    resp = client_for(organizer).post(
         f"/live/{session.pk}/lecture/", {"video": _upload(short_video, "第一课.mp4")}
     )
     assert resp.status_code == 302
@@ -77,13 +70,13 @@ def test_an_organizer_uploads_a_lecture_to_a_party_class(world, organizer, short
     assert 3.5 < lecture.duration_seconds < 4.5
     assert lecture.state == L.READY and lecture.uploaded_by == organizer
     assert private_storage().exists(lecture.video.name)
-    page = _client(organizer).get(f"/live/{session.pk}/lecture/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/lecture/").content.decode()
     assert "第一课.mp4" in page and "等待开始" in page
 
 
 def test_the_upload_with_progress_answers_json(world, organizer, short_video):
     session = _class(world)
-    resp = _client(organizer).post(
+    resp = client_for(organizer).post(
         f"/live/{session.pk}/lecture/", {"video": _upload(short_video)}, headers={"X-Hub-Upload": "1"}
     )
     assert resp.status_code == 200
@@ -93,11 +86,11 @@ def test_the_upload_with_progress_answers_json(world, organizer, short_video):
 def test_it_refuses_a_file_that_is_not_a_video_and_changes_nothing(world, organizer):
     session = _class(world)
     fake = SimpleUploadedFile("lecture.mp4", b"this is not a video at all", content_type="video/mp4")
-    resp = _client(organizer).post(f"/live/{session.pk}/lecture/", {"video": fake})
+    resp = client_for(organizer).post(f"/live/{session.pk}/lecture/", {"video": fake})
     assert resp.status_code == 400
     assert "这个文件不是可以播出的视频" in resp.content.decode()
     assert not Lecture.objects.exists()
-    resp = _client(organizer).post(
+    resp = client_for(organizer).post(
         f"/live/{session.pk}/lecture/",
         {"video": SimpleUploadedFile("a.mp4", b"x", content_type="video/mp4")},
         headers={"X-Hub-Upload": "1"},
@@ -107,9 +100,9 @@ def test_it_refuses_a_file_that_is_not_a_video_and_changes_nothing(world, organi
 
 def test_it_refuses_an_empty_form_and_a_file_over_the_limit(world, organizer, short_video, settings):
     session = _class(world)
-    assert _client(organizer).post(f"/live/{session.pk}/lecture/", {}).status_code == 400
+    assert client_for(organizer).post(f"/live/{session.pk}/lecture/", {}).status_code == 400
     settings.HUB_MEDIA_LECTURE_MAX_MB = 0
-    resp = _client(organizer).post(f"/live/{session.pk}/lecture/", {"video": _upload(short_video)})
+    resp = client_for(organizer).post(f"/live/{session.pk}/lecture/", {"video": _upload(short_video)})
     assert resp.status_code == 400
     assert "MB" in resp.content.decode()
     assert not Lecture.objects.exists()
@@ -131,7 +124,7 @@ def test_an_organizer_removes_a_lecture(world, organizer, short_video, django_ca
     session = _class(world)
     lecture = lecture_upload(session=session, upload=_upload(short_video), by=organizer)
     with django_capture_on_commit_callbacks(execute=True):
-        resp = _client(organizer).post(f"/live/{session.pk}/lecture/remove/")
+        resp = client_for(organizer).post(f"/live/{session.pk}/lecture/remove/")
     assert resp.status_code == 302
     assert not Lecture.objects.exists()
     assert not private_storage().exists(lecture.video.name)
@@ -141,7 +134,7 @@ def test_a_lecture_cannot_change_once_the_class_started(world, organizer, short_
     session = _class(world)
     lecture_upload(session=session, upload=_upload(short_video), by=organizer)
     LiveSession.objects.filter(pk=session.pk).update(status=S.LIVE)
-    client = _client(organizer)
+    client = client_for(organizer)
     resp = client.post(f"/live/{session.pk}/lecture/", {"video": _upload(short_video, "new.mp4")})
     assert resp.status_code == 400
     assert "课程已经开始或已结束" in resp.content.decode()
@@ -153,10 +146,10 @@ def test_an_organizer_stops_a_broadcast(world, organizer, short_video):
     session = _class(world)
     lecture = lecture_upload(session=session, upload=_upload(short_video), by=organizer)
     Lecture.objects.filter(pk=lecture.pk).update(state=L.BROADCASTING)
-    assert _client(organizer).post(f"/live/{session.pk}/lecture/stop/").status_code == 302
+    assert client_for(organizer).post(f"/live/{session.pk}/lecture/stop/").status_code == 302
     assert Lecture.objects.get().state == L.STOPPING
     # Stopping twice changes nothing more.
-    resp = _client(organizer).post(f"/live/{session.pk}/lecture/stop/", follow=True)
+    resp = client_for(organizer).post(f"/live/{session.pk}/lecture/stop/", follow=True)
     assert "录播课没有在播出" in resp.content.decode()
 
 
@@ -165,7 +158,7 @@ def test_an_organizer_stops_a_broadcast(world, organizer, short_video):
 )
 def test_only_the_people_who_run_the_class_may_upload(world, personas, persona, status, short_video):
     session = _class(world)
-    client = _client(personas[persona])
+    client = client_for(personas[persona])
     assert client.get(f"/live/{session.pk}/lecture/").status_code == status
     assert client.post(f"/live/{session.pk}/lecture/", {"video": _upload(short_video)}).status_code == status
     assert not Lecture.objects.exists()
@@ -173,7 +166,7 @@ def test_only_the_people_who_run_the_class_may_upload(world, personas, persona, 
 
 def test_a_sales_session_has_no_lecture_page(world, merchant):
     sales = f.SalesSessionFactory(enterprise=world.enterprise_a).session
-    assert _client(merchant).get(f"/live/{sales.pk}/lecture/").status_code == 404
+    assert client_for(merchant).get(f"/live/{sales.pk}/lecture/").status_code == 404
 
 
 def test_a_lecture_is_claimed_once(world, organizer, short_video):

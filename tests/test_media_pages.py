@@ -16,7 +16,7 @@ from livestreams.services.media import stream_key_ensure
 from tests import factories as f
 from tests.conftest import browser_login
 from tests.media_support import apply_to_settings, start_media_stack
-from tests.support import wait_until
+from tests.support import client_for, wait_until
 
 S = LiveSession.Status
 
@@ -28,16 +28,10 @@ def _session(world, **kwargs):
     return f.LiveSessionFactory(host_organization=world.root_a, audience_orgs=[world.branch_a], **kwargs)
 
 
-def _client(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_an_organizer_sees_the_server_and_the_key_for_obs(world, organizer, settings):
     settings.HUB_MEDIA_RTMP_URL = "rtmp://live.example.cn:1935/live"
     session = _session(world)
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     session.refresh_from_db()
     assert len(session.stream_key) >= 32
     assert 'value="rtmp://live.example.cn:1935/live"' in page
@@ -45,39 +39,39 @@ def test_an_organizer_sees_the_server_and_the_key_for_obs(world, organizer, sett
     assert f"rtmp://live.example.cn:1935/live/session-{session.pk}?key={session.stream_key}" in page
     assert "使用 OBS 推流" in page and "之前推流为彩排" in page
     # The key stays the same from one visit to the next.
-    _client(organizer).get(f"/live/{session.pk}/stream/")
+    client_for(organizer).get(f"/live/{session.pk}/stream/")
     assert LiveSession.objects.get(pk=session.pk).stream_key == session.stream_key
 
 
 def test_a_host_who_is_only_a_member_sees_the_key_of_the_session_they_host(world, member):
     session = _session(world)
     session.hosts.add(member)
-    assert _client(member).get(f"/live/{session.pk}/stream/").status_code == 200
+    assert client_for(member).get(f"/live/{session.pk}/stream/").status_code == 200
 
 
 def test_a_member_of_the_audience_never_sees_the_key(world, member):
     session = _session(world)
     key = stream_key_ensure(session_id=session.pk)
-    resp = _client(member).get(f"/live/{session.pk}/stream/")
+    resp = client_for(member).get(f"/live/{session.pk}/stream/")
     assert resp.status_code == 403
     assert key not in resp.content.decode()
 
 
 def test_the_key_page_says_a_push_goes_live_once_the_session_started(world, organizer):
     session = _session(world, starts_at=timezone.now() - timedelta(minutes=1))
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "开始推流即开播" in page
 
 
 def test_the_key_page_says_when_the_key_opens(world, organizer):
     session = _session(world, starts_at=timezone.now() + timedelta(days=1))
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "密钥将于" in page
 
 
 def test_an_ended_session_shows_no_working_key(world, organizer):
     session = _session(world, status=S.ENDED)
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "密钥已失效" in page
     # The session has had a key since it was made; an ended session's page does not show it.
     assert session.stream_key and session.stream_key not in page
@@ -87,7 +81,7 @@ def test_an_external_session_has_no_key(world, organizer):
     session = _session(
         world, playback=LiveSession.Playback.EXTERNAL, external_url="https://live.douyin.com/1"
     )
-    page = _client(organizer).get(f"/live/{session.pk}/stream/").content.decode()
+    page = client_for(organizer).get(f"/live/{session.pk}/stream/").content.decode()
     assert "在外部平台播出" in page
     assert "?key=" not in page
 
@@ -95,7 +89,7 @@ def test_an_external_session_has_no_key(world, organizer):
 def test_rotating_the_key_makes_a_new_one(world, organizer):
     session = _session(world)
     old = stream_key_ensure(session_id=session.pk)
-    resp = _client(organizer).post(f"/live/{session.pk}/stream/rotate/", follow=True)
+    resp = client_for(organizer).post(f"/live/{session.pk}/stream/rotate/", follow=True)
     assert "已生成新的推流密钥" in resp.content.decode()
     new = LiveSession.objects.get(pk=session.pk).stream_key
     assert new and new != old
@@ -105,7 +99,7 @@ def test_rotating_the_key_of_an_ended_session_is_refused(world, organizer):
     session = _session(world)
     old = stream_key_ensure(session_id=session.pk)
     LiveSession.objects.filter(pk=session.pk).update(status=S.ENDED)
-    resp = _client(organizer).post(f"/live/{session.pk}/stream/rotate/", follow=True)
+    resp = client_for(organizer).post(f"/live/{session.pk}/stream/rotate/", follow=True)
     assert "密钥不能更换" in resp.content.decode()
     assert LiveSession.objects.get(pk=session.pk).stream_key == old
 
@@ -116,7 +110,7 @@ def test_rotating_the_key_of_an_ended_session_is_refused(world, organizer):
 def test_only_managers_may_rotate(world, personas, persona, status):
     session = _session(world)
     old = stream_key_ensure(session_id=session.pk)
-    assert _client(personas[persona]).post(f"/live/{session.pk}/stream/rotate/").status_code == status
+    assert client_for(personas[persona]).post(f"/live/{session.pk}/stream/rotate/").status_code == status
     assert LiveSession.objects.get(pk=session.pk).stream_key == old
 
 
@@ -126,7 +120,7 @@ def test_a_session_has_its_key_from_the_start_and_the_key_page_writes_nothing(wo
     other = _session(world)
     assert other.stream_key != session.stream_key
     with CaptureQueriesContext(connection) as queries:
-        page = _client(organizer).get(f"/live/{session.pk}/stream/")
+        page = client_for(organizer).get(f"/live/{session.pk}/stream/")
     assert page.status_code == 200 and f"?key={session.stream_key}" in page.content.decode()
     writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
     assert [w for w in writes if "livestreams_" in w] == []
@@ -139,7 +133,7 @@ def test_a_session_has_its_key_from_the_start_and_the_key_page_writes_nothing(wo
 def test_a_viewer_gets_fresh_signed_links_and_others_get_nothing(world, member, outsider, settings):
     settings.HUB_MEDIA_LINK_SECONDS = 600
     session = _session(world)
-    links = _client(member).get(f"/live/{session.pk}/links/")
+    links = client_for(member).get(f"/live/{session.pk}/links/")
     assert links.status_code == 200 and "no-cache" in links["Cache-Control"]
     data = links.json()
     name = f"session-{session.pk}"
@@ -148,34 +142,34 @@ def test_a_viewer_gets_fresh_signed_links_and_others_get_nothing(world, member, 
     assert token == link_token(kind="hls", name=name, generation=1, expires=int(expires))
     assert 600 <= int(expires) - time.time() <= 660 and int(expires) % 60 == 0
     assert (data["replayUrl"], data["expiresIn"], data["refreshIn"]) == (None, 600, 300)
-    assert _client(outsider).get(f"/live/{session.pk}/links/").status_code == 404
+    assert client_for(outsider).get(f"/live/{session.pk}/links/").status_code == 404
     assert Client().get(f"/live/{session.pk}/links/").status_code == 404
-    assert _client(member).post(f"/live/{session.pk}/links/").status_code == 405
+    assert client_for(member).post(f"/live/{session.pk}/links/").status_code == 405
 
 
 def test_an_external_sessions_links_are_its_own_replay(world, member):
     session = _session(
         world, playback=LiveSession.Playback.EXTERNAL, replay_url="https://replay.example.com/v/1"
     )
-    data = _client(member).get(f"/live/{session.pk}/links/").json()
+    data = client_for(member).get(f"/live/{session.pk}/links/").json()
     assert data["hlsUrl"] is None and data["replayUrl"] == "https://replay.example.com/v/1"
     # The hub's replay address is only for replays the hub made.
-    assert _client(member).get(f"/live/{session.pk}/replay/").status_code == 404
+    assert client_for(member).get(f"/live/{session.pk}/replay/").status_code == 404
 
 
 def test_a_hub_replay_is_reached_through_the_hub_with_a_fresh_link(world, member, outsider, settings):
     session = _session(world, status=S.ENDED)
     LiveSession.objects.filter(pk=session.pk).update(replay_url=replay_page_url(session, version=2))
-    resp = _client(member).get(f"/live/{session.pk}/replay/")
+    resp = client_for(member).get(f"/live/{session.pk}/replay/")
     assert resp.status_code == 302
     location = resp["Location"]
     base = urljoin(settings.HUB_PUBLIC_URL, settings.HUB_MEDIA_REPLAY_BASE_URL)
     assert location.startswith(base) and location.endswith(f"/1/session-{session.pk}.mp4?v=2")
-    assert _client(member).get(f"/live/{session.pk}/links/").json()["replayUrl"] == location
+    assert client_for(member).get(f"/live/{session.pk}/links/").json()["replayUrl"] == location
     # The hub moved to another address: the stored replay address still counts as the hub's.
     settings.HUB_PUBLIC_URL = "https://hub.example.cn"
-    assert _client(member).get(f"/live/{session.pk}/replay/").status_code == 302
-    assert _client(outsider).get(f"/live/{session.pk}/replay/").status_code == 404
+    assert client_for(member).get(f"/live/{session.pk}/replay/").status_code == 302
+    assert client_for(outsider).get(f"/live/{session.pk}/replay/").status_code == 404
     assert Client().get(f"/live/{session.pk}/replay/")["Location"].startswith("/accounts/login/")
 
 
@@ -186,7 +180,7 @@ def test_a_manager_rotates_the_viewing_links(
     session = _session(world)
     before = hls_playlist_url(session)
     with django_capture_on_commit_callbacks(execute=True):
-        resp = _client(organizer).post(f"/live/{session.pk}/stream/links/rotate/", follow=True)
+        resp = client_for(organizer).post(f"/live/{session.pk}/stream/links/rotate/", follow=True)
     assert "已生成新的观看链接" in resp.content.decode()
     assert LiveSession.objects.get(pk=session.pk).media_link_generation == 2
     assert revoked_marker(session.pk, 1).is_file()
@@ -198,14 +192,16 @@ def test_a_manager_rotates_the_viewing_links(
 )
 def test_only_managers_may_rotate_the_viewing_links(world, personas, persona, status):
     session = _session(world)
-    assert _client(personas[persona]).post(f"/live/{session.pk}/stream/links/rotate/").status_code == status
+    assert (
+        client_for(personas[persona]).post(f"/live/{session.pk}/stream/links/rotate/").status_code == status
+    )
     assert LiveSession.objects.get(pk=session.pk).media_link_generation == 1
 
 
 def test_a_stream_page_of_another_subdistrict_is_not_found(world, other_organizer):
     session = _session(world)
-    assert _client(other_organizer).get(f"/live/{session.pk}/stream/").status_code == 404
-    assert _client(other_organizer).get("/live/999999/stream/").status_code == 404
+    assert client_for(other_organizer).get(f"/live/{session.pk}/stream/").status_code == 404
+    assert client_for(other_organizer).get("/live/999999/stream/").status_code == 404
 
 
 def test_the_stream_page_lists_pushes_with_few_queries(world, organizer, django_assert_max_num_queries):
@@ -220,7 +216,7 @@ def test_the_stream_page_lists_pushes_with_few_queries(world, organizer, django_
             last_seen_at=now,
             ended_at=now,
         )
-    client = _client(organizer)
+    client = client_for(organizer)
     client.get(f"/live/{session.pk}/stream/")
     with django_assert_max_num_queries(9):
         resp = client.get(f"/live/{session.pk}/stream/")
@@ -235,7 +231,7 @@ def test_my_streams_lists_the_sessions_i_run(world, organizer, merchant, django_
     external = _session(
         world, title="外部平台", playback=LiveSession.Playback.EXTERNAL, external_url="https://x.cn"
     )
-    client = _client(organizer)
+    client = client_for(organizer)
     client.get("/live/streams/")
     with django_assert_max_num_queries(5):
         page = client.get("/live/streams/").content.decode()
@@ -243,13 +239,13 @@ def test_my_streams_lists_the_sessions_i_run(world, organizer, merchant, django_
         assert f"/live/{s.pk}/stream/" in page
     assert f"/live/{mine[0].pk}/lecture/" in page
     assert external.title not in page
-    assert "党课0" not in _client(merchant).get("/live/streams/").content.decode()
+    assert "党课0" not in client_for(merchant).get("/live/streams/").content.decode()
 
 
 def test_the_nav_shows_my_streams_to_organizers_and_merchants_only(world, organizer, merchant, member):
-    assert "我的推流" in _client(organizer).get("/").content.decode()
-    assert "我的推流" in _client(merchant).get("/").content.decode()
-    assert "我的推流" not in _client(member).get("/").content.decode()
+    assert "我的推流" in client_for(organizer).get("/").content.decode()
+    assert "我的推流" in client_for(merchant).get("/").content.decode()
+    assert "我的推流" not in client_for(member).get("/").content.decode()
 
 
 @pytest.mark.browser

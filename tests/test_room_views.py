@@ -12,6 +12,7 @@ from livestreams.models import Comment, LiveSession
 from livestreams.playback import hls_playlist_url
 from tests import factories as f
 from tests.room_helpers import clean_room_redis
+from tests.support import client_for
 
 
 @pytest.fixture(autouse=True)
@@ -27,12 +28,6 @@ def live(world):
         audience_orgs=[world.branch_a],
         description="第一讲：<script>alert(1)</script>",
     )
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_room_shows_the_player_comments_and_the_form_with_a_label(

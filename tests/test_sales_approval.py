@@ -6,7 +6,6 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.utils import timezone
 
 from hub.emails import emails_deliver
@@ -18,15 +17,10 @@ from livestreams.services.sales import sales_session_approve, sales_session_reje
 from partyorgs.models import Role
 from tests import factories as f
 from tests.sales_helpers import local, register
+from tests.support import client_for
 
 pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_building_manager_approves_and_the_merchant_is_told(

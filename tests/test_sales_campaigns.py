@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.utils import timezone
 
 from livestreams.models import Campaign, LiveSession, PromotionSession
@@ -13,17 +12,11 @@ from livestreams.selectors.sales import public_schedule
 from livestreams.services.sales import campaign_create, promotion_schedule, sales_session_approve
 from tests import factories as f
 from tests.sales_helpers import local, register
+from tests.support import client_for
 
 pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 FMT = "%Y-%m-%dT%H:%M"
-
-
-def client_for(user):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -8,23 +8,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from openpyxl import Workbook
 
 from livestreams.models import ResultsImport, SalesResult, SalesSession
 from livestreams.services.sales_import import parse_results, results_import_run
 from tests.sales_helpers import ended_sales_session
+from tests.support import client_for
 
 pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 
 HEADER = "场次编号,标题,成交额（元）,订单数,峰值在线,观看人数,新增粉丝"
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def csv_file(text: str, name="results.csv", encoding="utf-8-sig"):

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 
 from hub.models import Notification
 from livestreams.models import LiveSession, Product, SalesSession, StudioBooking
@@ -12,17 +11,12 @@ from livestreams.services.sales import ProductData, sales_session_register
 from partyorgs.models import Role
 from tests import factories as f
 from tests.sales_helpers import local, register
+from tests.support import client_for
 
 pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
 
 FMT = "%Y-%m-%dT%H:%M"
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def form_data(world, studio=None, **overrides):

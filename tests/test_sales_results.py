@@ -5,20 +5,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 
 from livestreams.models import SalesResult, SalesSession
 from livestreams.services.sales import peak_is_suspicious, sales_result_report
 from tests.sales_helpers import ended_sales_session
+from tests.support import client_for
 
 pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def results(**overrides):

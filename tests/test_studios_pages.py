@@ -3,21 +3,15 @@
 from datetime import time, timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from livestreams.models import Studio
 from livestreams.selectors.studios import can_book_studio, week_start
 from tests.sales_helpers import local, register
+from tests.support import client_for
 
 pytest_plugins = ["tests.sales_fixtures"]
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_merchants_see_the_studios_of_their_building_only(world, merchant, studio, other_studio):

@@ -21,8 +21,10 @@ Definitions (also on the page, and in docs/performance.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.db.models import (
     Case,
@@ -33,16 +35,19 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.enums import Choices
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub.models import User
 from livestreams.models import (
     Attendance,
     LiveSession,
@@ -74,6 +79,7 @@ LIVE_NOW_LIMIT = 50
 TOP_MERCHANTS = 10
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+K = TypeVar("K", int, str)  # keys of _keep_latest: organization ids or paths
 
 
 # --- Scope and filters as Q objects ---------------------------------------------------------------
@@ -146,11 +152,11 @@ def period_q(start: datetime, end: datetime, prefix: str = "") -> Q:
     return Q(**{f"{prefix}starts_at__gte": start, f"{prefix}starts_at__lt": end})
 
 
-def _sessions(f: DashboardFilter):
+def _sessions(f: DashboardFilter) -> QuerySet[LiveSession]:
     return LiveSession.objects.filter(session_q(f), status__in=COUNTED)
 
 
-def _results(f: DashboardFilter, start: datetime, end: datetime):
+def _results(f: DashboardFilter, start: datetime, end: datetime) -> QuerySet[SalesResult]:
     p = "sales_session__session__"
     return SalesResult.objects.filter(
         session_q(f, p),
@@ -168,19 +174,19 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
-def _month_key(value) -> str:
+def _month_key(value: date | datetime) -> str:
     """TruncMonth gives an aware datetime (PostgreSQL) or a date; both name the local month."""
     if isinstance(value, datetime):
         value = timezone.localtime(value)
     return f"{value.year:04d}-{value.month:02d}"
 
 
-def _money(value) -> Decimal:
+def _money(value: Decimal | int | None) -> Decimal:
     """Yuan with two decimals on every database (SQLite's SUM drops trailing zeros)."""
     return (Decimal(value) if value is not None else ZERO).quantize(CENT)
 
 
-def _percent(part, whole) -> float | None:
+def _percent(part: float | Decimal, whole: float | Decimal | None) -> float | None:
     if not whole:
         return None
     return round(float(part) * 100 / float(whole), 1)
@@ -200,7 +206,7 @@ def _distinct_viewers() -> Subquery:
 # --- KPI cards ------------------------------------------------------------------------------------
 
 
-def kpis(f: DashboardFilter, *, now: datetime | None = None) -> dict:
+def kpis(f: DashboardFilter, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     month_from = local_midnight(f.month)
     month_to = local_midnight(add_months(f.month, 1))
@@ -266,7 +272,7 @@ def kpis(f: DashboardFilter, *, now: datetime | None = None) -> dict:
 # --- Charts ---------------------------------------------------------------------------------------
 
 
-def sessions_by_month(f: DashboardFilter) -> dict:
+def sessions_by_month(f: DashboardFilter) -> dict[str, Any]:
     kinds = list(LiveSession.Kind)
     counts = (
         _sessions(f)
@@ -287,7 +293,7 @@ def sessions_by_month(f: DashboardFilter) -> dict:
     }
 
 
-def gmv_by_month(f: DashboardFilter) -> dict:
+def gmv_by_month(f: DashboardFilter) -> dict[str, Any]:
     first = f.date_from.replace(day=1)
     before = local_midnight(add_months(first, -1))
     sums = (
@@ -300,7 +306,7 @@ def gmv_by_month(f: DashboardFilter) -> dict:
         .values("month")
         .annotate(gmv=Sum("gmv"), orders=Sum("orders"), sessions=Count("id"))
     )
-    found = {_month_key(r["month"]): r for r in sums}
+    found: dict[str, Mapping[str, Any]] = {_month_key(r["month"]): r for r in sums}
     previous = _money(found.get(_month_key(add_months(first, -1)), {}).get("gmv"))
     rows = []
     for m in _months(f.date_from, f.date_to):
@@ -319,7 +325,7 @@ def gmv_by_month(f: DashboardFilter) -> dict:
     return {"rows": rows}
 
 
-def attendance_by_branch(f: DashboardFilter) -> dict:
+def attendance_by_branch(f: DashboardFilter) -> dict[str, Any]:
     in_period = period_q(f.start, f.end, "session__") & Q(session__kind=LiveSession.Kind.PARTY_CLASS)
     tallied = (
         # Branch tallies exist only for tallied classes (see services.attendance_recount).
@@ -347,14 +353,15 @@ def attendance_by_branch(f: DashboardFilter) -> dict:
         .order_by()
     )
     # A class is either tallied or not, so the two parts add up without counting anything twice.
-    branches: dict[int, dict] = {}
-    for g in [
+    branches: dict[int, dict[str, Any]] = {}
+    groups: list[Mapping[str, Any]] = [
         *tallied,
         *(
             {"branch_id": r["member__branch_id"], "branch__name": r["member__branch__name"], **r}
             for r in untallied
         ),
-    ]:
+    ]
+    for g in groups:
         b = branches.setdefault(
             g["branch_id"],
             {
@@ -390,7 +397,7 @@ def attendance_by_branch(f: DashboardFilter) -> dict:
     return {"rows": rows, "overall_rate": _percent(attended, expected)}
 
 
-def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> dict:
+def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> dict[str, Any]:
     """Three grouped queries (the branches, the last Party class each hosted, the last one of each audience
     organization); which audience covers which branch is a walk up each branch's path."""
     today = today or timezone.localdate()
@@ -416,7 +423,8 @@ def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> 
         .values_list("host_organization_id", "last")
     )
     paths = {p for b in branches for p in ancestor_paths(b["path"])}
-    direct, subtree = {}, {}
+    direct: dict[int, datetime] = {}
+    subtree: dict[str, datetime] = {}
     audiences = (
         SessionAudience.objects.filter(session__in=lectures, organization__path__in=paths)
         .order_by()
@@ -457,15 +465,15 @@ def branches_without_class(f: DashboardFilter, *, today: date | None = None) -> 
     }
 
 
-def _keep_latest(latest: dict, key, value) -> None:
+def _keep_latest(latest: dict[K, datetime], key: K, value: datetime | None) -> None:
     if value is not None and (key not in latest or value > latest[key]):
         latest[key] = value
 
 
-def tenants_by_industry(f: DashboardFilter) -> dict:
+def tenants_by_industry(f: DashboardFilter) -> dict[str, Any]:
     statuses = [s.value for s in IncubatorTenant.Status]
     counts = IncubatorTenant.objects.filter(tenant_q(f)).values("industry", "status").annotate(n=Count("id"))
-    by_industry: dict[str, dict] = {}
+    by_industry: dict[str, dict[str, Any]] = {}
     for row in counts:
         entry = by_industry.setdefault(
             row["industry"],
@@ -481,7 +489,7 @@ def tenants_by_industry(f: DashboardFilter) -> dict:
     return {"series": [{"key": s.value, "label": str(s.label)} for s in IncubatorTenant.Status], "rows": rows}
 
 
-def top_merchants(f: DashboardFilter, *, limit: int = TOP_MERCHANTS) -> dict:
+def top_merchants(f: DashboardFilter, *, limit: int = TOP_MERCHANTS) -> dict[str, Any]:
     top = (
         _results(f, f.start, f.end)
         .values("sales_session__enterprise_id", "sales_session__enterprise__name")
@@ -502,7 +510,7 @@ def top_merchants(f: DashboardFilter, *, limit: int = TOP_MERCHANTS) -> dict:
     }
 
 
-def sales_by_platform(f: DashboardFilter) -> dict:
+def sales_by_platform(f: DashboardFilter) -> dict[str, Any]:
     groups = (
         _results(f, f.start, f.end)
         .values("sales_session__platform")
@@ -524,7 +532,7 @@ def sales_by_platform(f: DashboardFilter) -> dict:
     }
 
 
-def _label(choices, value: str) -> str:
+def _label(choices: type[Choices], value: str) -> str:
     try:
         return str(choices(value).label)
     except ValueError:
@@ -534,7 +542,7 @@ def _label(choices, value: str) -> str:
 # --- Live now -------------------------------------------------------------------------------------
 
 
-def live_now_visible(f: DashboardFilter | None, *, user):
+def live_now_visible(f: DashboardFilter | None, *, user: User) -> QuerySet[LiveSession]:
     """Sessions of any status that the user may see, inside the dashboard's filter when one is given."""
     qs = LiveSession.objects.filter(visible_q(user))
     if f is not None:
@@ -542,11 +550,11 @@ def live_now_visible(f: DashboardFilter | None, *, user):
     return qs
 
 
-def live_now_may_see(f: DashboardFilter | None, *, user, session_id: int) -> bool:
+def live_now_may_see(f: DashboardFilter | None, *, user: User, session_id: int) -> bool:
     return live_now_visible(f, user=user).filter(pk=session_id).exists()
 
 
-def live_now_row(f: DashboardFilter | None, *, user, session_id: int) -> dict | None:
+def live_now_row(f: DashboardFilter | None, *, user: User, session_id: int) -> dict[str, Any] | None:
     """The live-now row of one session the user may see (viewers counted while it is live), else None."""
     session = (
         live_now_visible(f, user=user)
@@ -560,7 +568,7 @@ def live_now_row(f: DashboardFilter | None, *, user, session_id: int) -> dict | 
     return live_row(session, viewers)
 
 
-def live_now(f: DashboardFilter | None, *, user, limit: int = LIVE_NOW_LIMIT) -> dict:
+def live_now(f: DashboardFilter | None, *, user: User, limit: int = LIVE_NOW_LIMIT) -> dict[str, Any]:
     """Sessions live at this moment that the user may see (inside the filter when one is given), with the
     current viewer counts from Redis. Never cached: it is the part of the page that moves."""
     qs = live_now_visible(f, user=user).filter(status=S.LIVE)
@@ -571,7 +579,7 @@ def live_now(f: DashboardFilter | None, *, user, limit: int = LIVE_NOW_LIMIT) ->
     return {"rows": [live_row(s, counts.get(s.id, 0)) for s in sessions]}
 
 
-def live_row(session: LiveSession, viewers: int) -> dict:
+def live_row(session: LiveSession, viewers: int) -> dict[str, Any]:
     return {
         "id": session.id,
         "title": session.title,

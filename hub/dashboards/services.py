@@ -9,6 +9,7 @@ counter in the key), which the tests and the demo seeding use.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -35,14 +36,15 @@ TALLY_BATCH = 2000
 
 
 def _generation() -> int:
-    return cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+    # get_or_set with a default never answers None here; the stubs can't know that.
+    return int(cache.get_or_set(GENERATION_KEY, 1, timeout=None) or 1)
 
 
 def section_key(name: str, f: DashboardFilter, generation: int) -> str:
     return f"dashboards:{generation}:{name}:{f.key()}"
 
 
-def dashboard_section(name: str, f: DashboardFilter, *, refresh: bool = False) -> dict:
+def dashboard_section(name: str, f: DashboardFilter, *, refresh: bool = False) -> dict[str, Any]:
     """{"data": ..., "computed_at": iso datetime} of one section, from the cache unless refresh is asked."""
     key = section_key(name, f, _generation())
     payload = None if refresh else cache.get(key)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -61,9 +63,9 @@ def reminder_recipient_ids(session: LiveSession) -> set[int]:
             .first()
         )
         if pc is not None:
-            if pc.lecturer_member_id:
+            if pc.lecturer_member is not None:
                 ids.add(pc.lecturer_member.user_id)
-            if pc.lecturer_expert_id and pc.lecturer_expert.user_id:
+            if pc.lecturer_expert is not None and pc.lecturer_expert.user_id:
                 ids.add(pc.lecturer_expert.user_id)
     if session.host_enterprise_id:
         ids |= set(
@@ -79,7 +81,7 @@ def reminder_recipient_ids(session: LiveSession) -> set[int]:
 # --- Lists and the calendar -------------------------------------------------------------------
 
 
-def classes_visible(user) -> QuerySet[LiveSession]:
+def classes_visible(user: User) -> QuerySet[LiveSession]:
     """Party classes the user may open: their organizations' classes, public ones, the ones they manage.
     A class is a session with its PartyClass row (a bare session of that kind has no class data to show)."""
     return (
@@ -91,11 +93,11 @@ def classes_visible(user) -> QuerySet[LiveSession]:
     )
 
 
-def classes_live_now(*, user) -> list[LiveSession]:
+def classes_live_now(*, user: User) -> list[LiveSession]:
     return list(classes_visible(user).filter(status=S.LIVE).order_by("starts_at"))
 
 
-def classes_upcoming(*, user, limit: int = 50) -> list[LiveSession]:
+def classes_upcoming(*, user: User, limit: int = 50) -> list[LiveSession]:
     return list(
         classes_visible(user)
         .filter(status__in=[S.SCHEDULED, S.DRAFT], ends_at__gt=timezone.now())
@@ -103,7 +105,7 @@ def classes_upcoming(*, user, limit: int = 50) -> list[LiveSession]:
     )
 
 
-def classes_past(*, user) -> QuerySet[LiveSession]:
+def classes_past(*, user: User) -> QuerySet[LiveSession]:
     return (
         classes_visible(user)
         .filter(Q(status__in=[S.ENDED, S.CANCELLED]) | Q(ends_at__lte=timezone.now()))
@@ -112,7 +114,7 @@ def classes_past(*, user) -> QuerySet[LiveSession]:
     )
 
 
-def classes_between(*, user, start: datetime, end: datetime) -> list[LiveSession]:
+def classes_between(*, user: User, start: datetime, end: datetime) -> list[LiveSession]:
     """Classes that overlap [start, end), cancelled ones included (the calendar shows them struck through)."""
     return list(
         classes_visible(user).filter(starts_at__lt=end, ends_at__gt=start).order_by("starts_at", "pk")
@@ -127,7 +129,7 @@ class Conflicts:
     lecturer: list[LiveSession] = field(default_factory=list)
     venue: list[LiveSession] = field(default_factory=list)
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.lecturer or self.venue)
 
 
@@ -221,8 +223,8 @@ def attendance_report(session: LiveSession) -> AttendanceReport:
         .select_related("user", "branch")
         .order_by("branch__path", "user__name")
     }
-    for member_id, a in records.items():
-        members.setdefault(member_id, a.member)
+    for member_id, record in records.items():
+        members.setdefault(member_id, record.member)
     rows = []
     for member in sorted(members.values(), key=lambda m: (m.branch.path, m.user.name, m.pk)):
         a = records.get(member.pk)
@@ -287,18 +289,20 @@ class BranchRecord:
         return self.attended / self.expected if self.expected else None
 
 
-def ledger_branches(user) -> QuerySet[PartyOrganization]:
+def ledger_branches(user: User) -> QuerySet[PartyOrganization]:
     """The branches whose records a user may read: an organizer's subtree, an official's regions, staff: all."""
     scope = get_scope(user)
     q = scope.managed_orgs_q()
     if scope.region_ids:
         q |= Q(region_id__in=scope.region_ids)
+    # PartyOrganization's manager comes from treebeard, which has no types.
+    orgs: QuerySet[PartyOrganization] = PartyOrganization.objects.all()
     if not (scope.is_staff or scope.is_organizer or scope.is_official):
-        return PartyOrganization.objects.none()
-    return PartyOrganization.objects.filter(q, kind=PartyOrganization.Kind.BRANCH).order_by("path")
+        return orgs.none()
+    return orgs.filter(q, kind=PartyOrganization.Kind.BRANCH).order_by("path")
 
 
-def branch_ledger(*, branches, year: int, quarter: int) -> list[BranchRecord]:
+def branch_ledger(*, branches: Iterable[PartyOrganization], year: int, quarter: int) -> list[BranchRecord]:
     """Per branch, the classes and meetings held in the quarter and the attendance rate of its members.
 
     A class counts for a branch when it ended in the quarter and the branch was in its audience (classes that
@@ -320,12 +324,12 @@ def branch_ledger(*, branches, year: int, quarter: int) -> list[BranchRecord]:
         "session_id", "organization__path", "include_subtree"
     ):
         audience[row["session_id"]].append((row["organization__path"], row["include_subtree"]))
-    alliance_paths = defaultdict(list)
+    alliance_paths: defaultdict[int | None, list[str]] = defaultdict(list)  # None: no alliance, no paths
     alliance_ids = {c.audience_alliance_id for c in classes if c.audience_alliance_id}
-    for row in AllianceMembership.objects.filter(alliance_id__in=alliance_ids).values(
+    for membership in AllianceMembership.objects.filter(alliance_id__in=alliance_ids).values(
         "alliance_id", "organization__path"
     ):
-        alliance_paths[row["alliance_id"]].append(row["organization__path"])
+        alliance_paths[membership["alliance_id"]].append(membership["organization__path"])
 
     def includes(c: LiveSession, path: str) -> bool:
         for org_path, subtree in audience[c.id]:
@@ -334,7 +338,7 @@ def branch_ledger(*, branches, year: int, quarter: int) -> list[BranchRecord]:
         return any(path.startswith(p) for p in alliance_paths.get(c.audience_alliance_id, []))
 
     branch_ids = [b.pk for b in branches]
-    stats = {
+    stats: dict[int, Mapping[str, Any]] = {
         row["member__branch_id"]: row
         for row in Attendance.objects.filter(
             session_id__in=class_ids, member__branch_id__in=branch_ids, excused=False
@@ -370,7 +374,9 @@ def branch_ledger(*, branches, year: int, quarter: int) -> list[BranchRecord]:
     return records
 
 
-def branches_behind(user, *, year: int | None = None, quarter: int | None = None) -> list[PartyOrganization]:
+def branches_behind(
+    user: User, *, year: int | None = None, quarter: int | None = None
+) -> list[PartyOrganization]:
     """The user's branches that have held no Party class in the quarter (by default the current one)."""
     if year is None or quarter is None:
         year, quarter = current_quarter()
@@ -385,7 +391,7 @@ def branches_behind(user, *, year: int | None = None, quarter: int | None = None
     ]
 
 
-def reminders_summary(session: LiveSession) -> list[dict]:
+def reminders_summary(session: LiveSession) -> list[dict[str, Any]]:
     """How many reminders are pending/sent/dropped per offset, for the organizer's class page."""
     from livestreams.models import Reminder
 
@@ -395,9 +401,7 @@ def reminders_summary(session: LiveSession) -> list[dict]:
         .annotate(n=Count("pk"))
         .order_by("-offset_minutes", "state")
     )
-    for row in rows:
-        row["label"] = Reminder.State(row["state"]).label
-    return rows
+    return [{**row, "label": Reminder.State(row["state"]).label} for row in rows]
 
 
 def session_window(session: LiveSession) -> tuple[datetime, datetime]:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from hub.models import User
 from livestreams.models import Lecture, LiveSession, Recording, StreamPublish
 from livestreams.permissions import managed_q
 from partyorgs.permissions import get_scope
@@ -57,7 +58,7 @@ def stale_after() -> timedelta:
     return timedelta(seconds=3 * settings.HUB_MEDIA_UPDATE_SECONDS + 5)
 
 
-def streams_for_user(*, user, limit: int = 100) -> list[LiveSession]:
+def streams_for_user(*, user: User, limit: int = 100) -> list[LiveSession]:
     """Sessions with the hub's own stream that the user manages: live and upcoming first, then the last week."""
     scope = get_scope(user)
     week_ago = timezone.now() - timedelta(days=7)
@@ -70,7 +71,7 @@ def streams_for_user(*, user, limit: int = 100) -> list[LiveSession]:
         .order_by("starts_at")
     )
     sessions = list(qs[:limit])
-    order = {S.LIVE: 0, S.SCHEDULED: 1, S.DRAFT: 2, S.ENDED: 3}
+    order: dict[str, int] = {S.LIVE: 0, S.SCHEDULED: 1, S.DRAFT: 2, S.ENDED: 3}
     return sorted(sessions, key=lambda s: (order.get(s.status, 9), s.starts_at))
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+
+from hub.models import User
 from livestreams.models import Comment, LiveSession, ModerationAction, Mute
 
 HISTORY_SIZE = 50
@@ -11,7 +15,7 @@ HISTORY_SIZE = 50
 RESUME_MAX = 200
 
 
-def public_name(user) -> str:
+def public_name(user: User) -> str:
     """How a person appears in a room: their name, else the start of their address (never all of it)."""
     if user.name:
         return user.name
@@ -19,7 +23,9 @@ def public_name(user) -> str:
     return local[:3] + "***"
 
 
-def comment_payload(comment: Comment, *, author=None, moderator: bool | None = None) -> dict:
+def comment_payload(
+    comment: Comment, *, author: User | None = None, moderator: bool | None = None
+) -> dict[str, Any]:
     author = author or comment.author
     return {
         "type": "comment",
@@ -34,7 +40,7 @@ def comment_payload(comment: Comment, *, author=None, moderator: bool | None = N
 
 @dataclass
 class History:
-    comments: list[dict]
+    comments: list[dict[str, Any]]
     removed: list[int]
     resumed: bool
 
@@ -68,15 +74,15 @@ def room_comments(*, session: LiveSession, limit: int = HISTORY_SIZE) -> list[Co
     return rows
 
 
-def room_mutes(*, session: LiveSession) -> list[dict]:
+def room_mutes(*, session: LiveSession) -> list[dict[str, Any]]:
     return [
         {"user_id": m.user_id, "name": public_name(m.user)}
         for m in Mute.objects.filter(session=session).select_related("user").order_by("created_at")
     ]
 
 
-def is_muted(*, session: LiveSession, user) -> bool:
-    return bool(user.is_authenticated) and Mute.objects.filter(session=session, user=user).exists()
+def is_muted(*, session: LiveSession, user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and Mute.objects.filter(session=session, user=user).exists()
 
 
 def moderation_log(*, session: LiveSession, limit: int = 50) -> list[ModerationAction]:

@@ -9,12 +9,15 @@ Everyone else gets 404: merchants never see other enterprises' drafts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -73,22 +76,22 @@ def _base() -> QuerySet[SalesSession]:
     )
 
 
-def sales_sessions_visible(user) -> QuerySet[SalesSession]:
+def sales_sessions_visible(user: User | AnonymousUser) -> QuerySet[SalesSession]:
     scope = get_scope(user)
     return _base().filter(sales_visible_q(scope, user.pk if scope.is_authenticated else None))
 
 
-def can_edit(user, ss: SalesSession) -> bool:
+def can_edit(user: User, ss: SalesSession) -> bool:
     """Merchants of the enterprise (and staff) change the session and report its results."""
     scope = get_scope(user)
     return scope.is_staff or ss.enterprise_id in scope.enterprise_ids
 
 
-def can_review(user, ss: SalesSession) -> bool:
+def can_review(user: User, ss: SalesSession) -> bool:
     scope = get_scope(user)
     if scope.is_staff:
         return True
-    if ss.enterprise_id in scope.enterprise_ids or ss.building_id is None:
+    if ss.enterprise_id in scope.enterprise_ids or ss.building is None:
         return False
     org = ss.building.party_organization
     return org is not None and scope.manages_org_path(org.path)
@@ -101,7 +104,7 @@ class SalesAccess:
     can_review: bool
 
 
-def get_sales_session_for_user(user, pk: int) -> SalesAccess:
+def get_sales_session_for_user(user: User, pk: int) -> SalesAccess:
     """The sales session with what the user may do to it; 404 when it is outside their scope."""
     ss = sales_sessions_visible(user).filter(pk=pk).first()
     if ss is None:
@@ -113,7 +116,7 @@ def get_sales_session_for_user(user, pk: int) -> SalesAccess:
 
 
 def sales_sessions_list(
-    *, user, approval: str = "", platform: str = "", enterprise_id: int | None = None
+    *, user: User, approval: str = "", platform: str = "", enterprise_id: int | None = None
 ) -> QuerySet[SalesSession]:
     qs = sales_sessions_visible(user)
     if approval:
@@ -128,7 +131,7 @@ def sales_sessions_list(
     return qs.annotate(has_studio=Exists(active_booking)).order_by("-session__starts_at")
 
 
-def sales_inbox(*, user) -> list[SalesSession]:
+def sales_inbox(*, user: User) -> list[SalesSession]:
     """Pending requests the user reviews, soonest first (the ones that start soonest need an answer first)."""
     scope = get_scope(user)
     qs = (
@@ -149,7 +152,7 @@ def sales_inbox(*, user) -> list[SalesSession]:
     return list(qs)
 
 
-def sales_inbox_count(*, user) -> int:
+def sales_inbox_count(*, user: User) -> int:
     scope = get_scope(user)
     if not (scope.is_staff or scope.organizer_paths):
         return 0
@@ -179,7 +182,7 @@ def latest_booking(ss: SalesSession) -> StudioBooking | None:
 
 def reviewers_of(ss: SalesSession) -> list[User]:
     """Organizers at or above the building's Party organization; hub staff when the building has none."""
-    org = ss.building.party_organization if ss.building_id else None
+    org = ss.building.party_organization if ss.building is not None else None
     if org is not None:
         paths = ancestor_paths(org.path)
         users = list(
@@ -240,7 +243,7 @@ def enterprises_of_merchant(user) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(pk__in=get_scope(user).enterprise_ids).order_by("name")
 
 
-def enterprises_with_history(user) -> QuerySet[Enterprise]:
+def enterprises_with_history(user: User) -> QuerySet[Enterprise]:
     """Enterprises whose sales history the user may look at: their own (merchants), those in their
     buildings or under their organizations (organizers), those of their region (officials)."""
     return Enterprise.objects.filter(get_scope(user).visible_enterprises_q()).order_by("name")
@@ -268,7 +271,7 @@ def measured_peak(ss: SalesSession) -> int | None:
     return None
 
 
-def awaiting_results(*, user) -> QuerySet[SalesSession]:
+def awaiting_results(*, user: User) -> QuerySet[SalesSession]:
     """The merchant's approved sessions that have ended without results (for the import template)."""
     scope = get_scope(user)
     qs = SalesSession.objects.select_related("session", "enterprise").filter(
@@ -305,7 +308,9 @@ def _month_add(d: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def sales_monthly_history(*, enterprise_ids, months: int = 12, today: date | None = None) -> list[MonthRow]:
+def sales_monthly_history(
+    *, enterprise_ids: Iterable[int], months: int = 12, today: date | None = None
+) -> list[MonthRow]:
     """The last `months` calendar months (this one included) of reported results, by the month the
     session started in (Asia/Shanghai), with month-over-month growth. Months without sessions are zeros."""
     today = today or timezone.localdate()
@@ -332,12 +337,12 @@ def sales_monthly_history(*, enterprise_ids, months: int = 12, today: date | Non
             new_followers=Sum("new_followers"),
         )
     )
-    by_month = {}
-    for r in rows:
-        m = r["month"]
+    by_month: dict[date, Mapping[str, Any]] = {}
+    for row in rows:
+        m = row["month"]
         # PostgreSQL hands back the month's first instant in UTC; read it in the hub's time zone.
         key = timezone.localtime(m, tz).date() if isinstance(m, datetime) else m
-        by_month[key.replace(day=1)] = r
+        by_month[key.replace(day=1)] = row
     history = []
     prev = by_month.get(previous, {})
     for i in range(months):
@@ -408,11 +413,11 @@ def campaign_sessions(*, campaign: Campaign) -> list[LiveSession]:
     return list(_with_extensions(qs).order_by("starts_at"))
 
 
-def can_manage_campaign(user, campaign: Campaign) -> bool:
+def can_manage_campaign(user: User, campaign: Campaign) -> bool:
     scope = get_scope(user)
     if scope.is_staff:
         return True
-    org = campaign.building.party_organization if campaign.building_id else None
+    org = campaign.building.party_organization if campaign.building is not None else None
     return org is not None and scope.manages_org_path(org.path)
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from hub.models import User
 from livestreams.models import Studio, StudioBooking
 from partyorgs.models import Building, Enterprise, IncubatorTenant
 from partyorgs.permissions import Scope, get_scope
@@ -58,14 +59,14 @@ def visible_buildings_q(scope: Scope, prefix: str = "") -> Q:
     return q
 
 
-def studios_visible(user) -> QuerySet[Studio]:
+def studios_visible(user: User) -> QuerySet[Studio]:
     scope = get_scope(user)
     return Studio.objects.filter(visible_buildings_q(scope, "building__")).select_related(
         "building", "building__party_organization"
     )
 
 
-def studios_bookable(user) -> QuerySet[Studio]:
+def studios_bookable(user: User) -> QuerySet[Studio]:
     """Studios a merchant may book: active ones in the buildings of their enterprises."""
     scope = get_scope(user)
     return (
@@ -75,11 +76,11 @@ def studios_bookable(user) -> QuerySet[Studio]:
     )
 
 
-def buildings_managed(user) -> QuerySet[Building]:
+def buildings_managed(user: User) -> QuerySet[Building]:
     return Building.objects.filter(managed_buildings_q(get_scope(user))).order_by("name")
 
 
-def can_manage_studio(user, studio: Studio) -> bool:
+def can_manage_studio(user: User, studio: Studio) -> bool:
     scope = get_scope(user)
     if scope.is_staff:
         return True
@@ -208,7 +209,7 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def studio_week(*, studio: Studio, user, first_day: date, can_manage: bool) -> list[CalendarDay]:
+def studio_week(*, studio: Studio, user: User, first_day: date, can_manage: bool) -> list[CalendarDay]:
     """Seven days from first_day: each day's bookings and the free stretches between them."""
     scope = get_scope(user)
     days = [first_day + timedelta(days=i) for i in range(7)]

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.models import User
 from livestreams.models import Attendance, LiveSession, PartyClass, PresenceInterval
 from livestreams.selectors.classes import audience_members, session_window
 from partyorgs.models import PartyMember
@@ -21,8 +22,9 @@ S = LiveSession.Status
 def watched_seconds(intervals: list[tuple[datetime, datetime | None]], start: datetime, end: datetime) -> int:
     """Length of the union of the intervals clipped to [start, end]; an open interval runs to `end`."""
     spans = sorted((max(a, start), min(b or end, end)) for a, b in intervals)
-    total = 0
-    cur_a = cur_b = None
+    total = 0.0
+    cur_a = start  # the current span is [cur_a, cur_b]; cur_a is read only once cur_b is set
+    cur_b: datetime | None = None
     for a, b in spans:
         if b <= a:
             continue
@@ -48,7 +50,7 @@ def attendance_compute(*, session_id: int, now: datetime | None = None) -> int:
     if session.status == S.LIVE:
         end = min(end, now)
     length = max((end - start).total_seconds(), 1)
-    intervals: dict[int, list] = {}
+    intervals: dict[int, list[tuple[datetime, datetime | None]]] = {}
     for user_id, joined, left in PresenceInterval.objects.filter(
         session_id=session_id, joined_at__lt=end
     ).values_list("user_id", "joined_at", "left_at"):
@@ -94,7 +96,9 @@ def attendance_excuse(
 
 
 @transaction.atomic
-def attendance_sign_in(*, user, party_class: PartyClass, code: str, now: datetime | None = None) -> bool:
+def attendance_sign_in(
+    *, user: User, party_class: PartyClass, code: str, now: datetime | None = None
+) -> bool:
     """Sign a member in with the code shown during the class. True when this call signed them in; False when
     they already were. Raises ValidationError for a wrong code or a class that is not live."""
     now = now or timezone.now()

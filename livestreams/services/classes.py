@@ -23,6 +23,7 @@ from django.utils.translation import override
 
 from hub.emails import email_queue
 from hub.images import COVER_BOX, image_process
+from hub.models import User
 from hub.services import notification_send
 from livestreams.models import (
     ClassSeries,
@@ -64,7 +65,7 @@ class ClassDetails:
     reminder_offsets: list[int] = field(default_factory=lambda: list(settings.HUB_REMINDER_OFFSETS))
     attendance_threshold: int = 60
     use_signin_code: bool = False
-    cover: ContentFile | None = None
+    cover: ContentFile[bytes] | None = None
 
 
 @dataclass
@@ -76,7 +77,7 @@ class Recurrence:
 # --- Checks ------------------------------------------------------------------------------------
 
 
-def class_scope_check(*, by, details: ClassDetails) -> None:
+def class_scope_check(*, by: User, details: ClassDetails) -> None:
     """The host and every audience organization must be inside the organizer's subtrees; an alliance must be
     led by one of them. Raises PermissionDenied (the views only offer what is in scope)."""
     scope = get_scope(by)
@@ -101,7 +102,11 @@ def expand_recurrence(
     if until < local_start.date():
         raise ValidationError({"until": _("The repeat end date is before the first class.")})
     duration = ends_at - starts_at
-    freq = {ClassSeries.Frequency.WEEKLY: WEEKLY, ClassSeries.Frequency.MONTHLY: MONTHLY}.get(frequency)
+    frequencies: dict[str, int] = {
+        ClassSeries.Frequency.WEEKLY: WEEKLY,
+        ClassSeries.Frequency.MONTHLY: MONTHLY,
+    }
+    freq = frequencies.get(frequency)
     if freq is None:
         raise ValidationError({"frequency": _("Choose weekly or monthly.")})
     rule = rrule(freq, dtstart=local_start, until=datetime.combine(until, time.max))
@@ -237,7 +242,7 @@ def _check_details(details: ClassDetails) -> None:
 
 @transaction.atomic
 def party_class_schedule(
-    *, by, details: ClassDetails, recurrence: Recurrence | None = None
+    *, by: User, details: ClassDetails, recurrence: Recurrence | None = None
 ) -> list[PartyClass]:
     """Create a class, or every occurrence of a recurring one, notify the audience and arm the reminders."""
     from livestreams.services.reminders import reminders_arm
@@ -258,8 +263,10 @@ def party_class_schedule(
         occurrences, series = [(details.starts_at, details.ends_at)], None
     cover_name = ""
     if details.cover is not None:
-        # One stored copy, shared by every occurrence.
-        cover_name = LiveSession._meta.get_field("cover").generate_filename(None, details.cover.name)
+        assert details.cover.name  # cover_image_process names every copy
+        # One stored copy, shared by every occurrence. The stubs want a model instance, but Django needs one
+        # only for a callable upload_to; the cover's is a string.
+        cover_name = LiveSession._meta.get_field("cover").generate_filename(None, details.cover.name)  # type: ignore[arg-type]
         from django.core.files.storage import default_storage
 
         cover_name = default_storage.save(cover_name, details.cover)
@@ -285,7 +292,7 @@ def party_class_schedule(
 
 
 @transaction.atomic
-def party_class_update(*, by, party_class: PartyClass, details: ClassDetails) -> PartyClass:
+def party_class_update(*, by: User, party_class: PartyClass, details: ClassDetails) -> PartyClass:
     """Edit a class that has not started. Moving it re-arms its reminders; the audience (old and new) is told."""
     from livestreams.services.reminders import reminders_arm
 
@@ -299,6 +306,7 @@ def party_class_update(*, by, party_class: PartyClass, details: ClassDetails) ->
     moved = (session.starts_at, session.ends_at) != (details.starts_at, details.ends_at)
     _apply(session, pc, details)
     if details.cover is not None:
+        assert details.cover.name  # cover_image_process names every copy
         session.cover.save(details.cover.name, details.cover, save=False)
     session.full_clean()
     session.save()
@@ -312,7 +320,12 @@ def party_class_update(*, by, party_class: PartyClass, details: ClassDetails) ->
 
 @transaction.atomic
 def party_class_cancel(
-    *, by, party_class: PartyClass, reason: str = "", following: bool = False, now: datetime | None = None
+    *,
+    by: User,
+    party_class: PartyClass,
+    reason: str = "",
+    following: bool = False,
+    now: datetime | None = None,
 ) -> int:
     """Cancel a class (and, with following=True, the later occurrences of its series). Returns how many were
     cancelled: 0 when it already was, and then nobody is notified again."""
@@ -340,7 +353,7 @@ def party_class_cancel(
 
 
 @transaction.atomic
-def party_class_set_replay(*, by, party_class: PartyClass, replay_url: str) -> PartyClass:
+def party_class_set_replay(*, by: User, party_class: PartyClass, replay_url: str) -> PartyClass:
     session = LiveSession.objects.select_for_update().get(pk=party_class.session_id)
     session.replay_url = replay_url.strip()
     session.full_clean()

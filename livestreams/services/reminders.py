@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -53,7 +54,7 @@ def reminder_offsets_for(session: LiveSession) -> list[int]:
 
 
 def _arm_session(session: LiveSession, now: datetime) -> dict[str, int]:
-    done = defaultdict(int)
+    done: defaultdict[str, int] = defaultdict(int)
     start = session.starts_at
     offsets = reminder_offsets_for(session)
     recipients = reminder_recipient_ids(session) if offsets else set()
@@ -92,7 +93,7 @@ def _arm_session(session: LiveSession, now: datetime) -> dict[str, int]:
     for key, row in existing.items():
         offset = key[1]
         due = start - timedelta(minutes=offset)
-        changes = {}
+        changes: dict[str, Any] = {}
         if key not in wanted:
             if row.state == R.PENDING:
                 changes = {"state": R.CANCELLED}
@@ -102,7 +103,7 @@ def _arm_session(session: LiveSession, now: datetime) -> dict[str, int]:
             # The session moved: the reminder is due again relative to the new start. One already sent whose
             # new time has passed is not repeated (the audience was told of the move).
             if due > now:
-                state = R.PENDING
+                state: str = R.PENDING
             elif row.state == R.SENT:
                 state = R.SENT
             else:

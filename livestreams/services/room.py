@@ -10,8 +10,10 @@ import math
 import re
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hub.models import User
 from hub.redis import get_redis, key
 from livestreams import realtime as rt
 from livestreams.models import BannedWord, Comment, LiveSession, ModerationAction, Mute, PresenceInterval
@@ -45,7 +48,7 @@ class RoomError(Exception):
     message: str
     retry_after: int | None = None
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
 
@@ -82,18 +85,18 @@ def _normalize(text: str) -> tuple[str, list[int]]:
 
 
 class _WordFilter:
-    def __init__(self):
-        self.stamp = None
-        self.pattern = None
+    def __init__(self) -> None:
+        self.stamp: tuple[int, datetime | None] | None = None
+        self.pattern: re.Pattern[str] | None = None
         self.actions: dict[str, str] = {}
 
     def _refresh(self) -> None:
         # One cheap aggregate per comment tells whether staff changed the list since it was compiled.
-        stamp = BannedWord.objects.filter(is_active=True).aggregate(n=Count("id"), last=Max("updated_at"))
-        stamp = (stamp["n"], stamp["last"])
+        counts = BannedWord.objects.filter(is_active=True).aggregate(n=Count("id"), last=Max("updated_at"))
+        stamp = (counts["n"], counts["last"])
         if stamp == self.stamp:
             return
-        actions = {}
+        actions: dict[str, str] = {}
         for word, action in BannedWord.objects.filter(is_active=True).values_list("word", "action"):
             norm, _index = _normalize(word)
             if norm and actions.get(norm) != BannedWord.Action.BLOCK:
@@ -158,7 +161,7 @@ return {0, 0}
 """
 
 
-def _throttle(session: LiveSession, user, *, slow_mode: int) -> None:
+def _throttle(session: LiveSession, user: User, *, slow_mode: int) -> None:
     client = get_redis()
     now_ms = int(time.time() * 1000)
     verdict, wait_ms = client.register_script(_THROTTLE_LUA)(
@@ -199,7 +202,7 @@ def _publish(session_id: int, event: dict) -> None:
     transaction.on_commit(lambda: rt.room_publish(session_id, event), robust=True)
 
 
-def _comment_rights(session: LiveSession, user) -> dict:
+def _comment_rights(session: LiveSession, user: User) -> Mapping[str, Any]:
     """The fresh status and slow mode, and whether the user manages the session, is in its audience and is
     muted: one query (the same rules as livestreams.permissions.can_manage / in_audience)."""
     scope = get_scope(user)
@@ -222,7 +225,7 @@ def _comment_rights(session: LiveSession, user) -> dict:
 
 
 @transaction.atomic
-def comment_post(*, session: LiveSession, user, text: str, now: datetime | None = None) -> Comment:
+def comment_post(*, session: LiveSession, user: User, text: str, now: datetime | None = None) -> Comment:
     """Store a comment, then push it to the room. Refusals raise RoomError and change nothing."""
     if not getattr(user, "is_authenticated", False):
         raise RoomError("login_required", _("Sign in to comment."))
@@ -262,19 +265,19 @@ def comment_post(*, session: LiveSession, user, text: str, now: datetime | None 
     return comment
 
 
-def _require_moderator(session: LiveSession, actor) -> None:
+def _require_moderator(session: LiveSession, actor: User) -> None:
     if not can_manage(actor, session):
         raise RoomError("forbidden", _("Only the moderators of this session can do that."))
 
 
-def _log(session, actor, action, **fields) -> None:
+def _log(session: LiveSession, actor: User, action: str, **fields: Any) -> None:
     entry = ModerationAction(session=session, actor=actor, action=action, **fields)
     entry.full_clean(exclude=["session", "actor", "target_user", "comment"])
     entry.save()
 
 
 @transaction.atomic
-def comment_remove(*, session: LiveSession, comment_id: int, actor) -> bool:
+def comment_remove(*, session: LiveSession, comment_id: int, actor: User) -> bool:
     """Remove a comment from the room. True when this call removed it; False when it was already removed."""
     _require_moderator(session, actor)
     comment = Comment.objects.filter(session=session, pk=comment_id).first()
@@ -355,7 +358,7 @@ def mute_delete(*, session: LiveSession, user_id: int, actor) -> bool:
 
 
 @transaction.atomic
-def session_slow_mode_set(*, session: LiveSession, seconds: int, actor) -> bool:
+def session_slow_mode_set(*, session: LiveSession, seconds: int, actor: User) -> bool:
     """Set the least time between two comments of one person (0 = off). False when it was already so."""
     _require_moderator(session, actor)
     if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= SLOW_MODE_MAX_SECONDS:
@@ -433,7 +436,7 @@ return 0
 """
 
 
-def presence_sweep() -> dict:
+def presence_sweep() -> dict[str, Any]:
     """Reconcile the records with Redis; run by Celery beat. Closes the records of people whose presence
     expired (a crashed server process, a lost network) at the time they were last seen, opens records
     that a failed write missed, removes expired people, and pushes counts of rooms no process ticks."""
@@ -467,10 +470,10 @@ def presence_sweep() -> dict:
                     "user_id", flat=True
                 )
             )
-            for person in present:
-                uid = rt.person_user_id(person)
-                if uid is not None and uid not in with_rows:
-                    presence_open(session_id=sid, user_id=uid)
+            for person in cast(list[str], present):  # get_redis() decodes responses: str members
+                user_id = rt.person_user_id(person)
+                if user_id is not None and user_id not in with_rows:
+                    presence_open(session_id=sid, user_id=user_id)
                     opened += 1
             pushed = rt.count_tick(sid)
             if pushed is not None:

@@ -9,9 +9,11 @@ reason. Merchants and hosts are told live (notification_send) and by email.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub.emails import email_queue
+from hub.models import User
 from hub.services import notification_send
 from livestreams.models import (
     Campaign,
@@ -43,6 +46,7 @@ from livestreams.selectors.sales import (
     reviewers_of,
 )
 from livestreams.selectors.studios import merchant_building_ids
+from livestreams.services.sales_import import ResultRow
 from livestreams.services.sessions import session_cancel
 from livestreams.services.studios import studio_book, studio_booking_cancel, studio_booking_confirm
 from livestreams.services.studios import studio_booking_release as _release
@@ -84,7 +88,7 @@ def host_refusal(emails: list[str]) -> str:
     ) % {"emails": ", ".join(emails)}
 
 
-def _notify(users, *, kind: str, title: str, body: str = "", url: str = "") -> None:
+def _notify(users: list[User], *, kind: str, title: str, body: str = "", url: str = "") -> None:
     if users:
         notification_send(users=users, kind=kind, title=title, body=body, url=url)
 
@@ -146,7 +150,9 @@ def approving_building(enterprise: Enterprise) -> Building | None:
     return tenancy.incubator.building if tenancy else None
 
 
-def _time_errors(starts_at: datetime, ends_at: datetime, now: datetime, campaign: Campaign | None) -> dict:
+def _time_errors(
+    starts_at: datetime, ends_at: datetime, now: datetime, campaign: Campaign | None
+) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     if ends_at <= starts_at:
         errors.setdefault("ends_at", []).append(_("The session must end after it starts."))
@@ -179,7 +185,7 @@ def _playback(platform: str) -> str:
 @transaction.atomic
 def sales_session_register(
     *,
-    user,
+    user: User,
     enterprise: Enterprise,
     title: str,
     platform: str,
@@ -189,7 +195,7 @@ def sales_session_register(
     products: list[ProductData],
     description: str = "",
     external_url: str = "",
-    host_users=(),
+    host_users: Iterable[User] = (),
     campaign: Campaign | None = None,
     studio: Studio | None = None,
     now: datetime | None = None,
@@ -274,7 +280,7 @@ def sales_session_register(
 
 
 @transaction.atomic
-def sales_session_approve(*, sales_session: SalesSession, user, now: datetime | None = None) -> bool:
+def sales_session_approve(*, sales_session: SalesSession, user: User, now: datetime | None = None) -> bool:
     """Approve a pending session: SCHEDULED, public, its held studio slot confirmed, the merchant told.
     True when this call approved it; False when it had already been reviewed (a second click, a colleague)."""
     now = now or timezone.now()
@@ -310,7 +316,7 @@ def sales_session_approve(*, sales_session: SalesSession, user, now: datetime | 
 
 @transaction.atomic
 def sales_session_reject(
-    *, sales_session: SalesSession, user, reason: str, now: datetime | None = None
+    *, sales_session: SalesSession, user: User, reason: str, now: datetime | None = None
 ) -> bool:
     """Reject a pending session with a reason: it stays off the schedule and its held slot is released."""
     now = now or timezone.now()
@@ -342,7 +348,7 @@ def sales_session_reject(
 
 
 @transaction.atomic
-def sales_session_cancel(*, sales_session: SalesSession, user, now: datetime | None = None) -> bool:
+def sales_session_cancel(*, sales_session: SalesSession, user: User, now: datetime | None = None) -> bool:
     """The merchant calls a session off before it starts; its studio slot is freed."""
     now = now or timezone.now()
     ss = sales_session
@@ -359,7 +365,7 @@ def sales_session_cancel(*, sales_session: SalesSession, user, now: datetime | N
 
 @transaction.atomic
 def sales_session_book_studio(
-    *, sales_session: SalesSession, studio: Studio, user, now: datetime | None = None
+    *, sales_session: SalesSession, studio: Studio, user: User, now: datetime | None = None
 ) -> StudioBooking:
     """Book a studio for a registered session that has none (never booked, or its slot was released).
     The slot is confirmed at once for an approved session and held for a pending one."""
@@ -399,7 +405,16 @@ def peak_is_suspicious(reported: int, measured: int | None) -> bool:
     return reported > measured * PEAK_FLAG_RATIO and reported - measured >= PEAK_FLAG_MIN_EXCESS
 
 
-def _result_save(ss: SalesSession, *, user, gmv, orders, peak_viewers, viewers, new_followers) -> SalesResult:
+def _result_save(
+    ss: SalesSession,
+    *,
+    user: User,
+    gmv: Decimal,
+    orders: int,
+    peak_viewers: int,
+    viewers: int,
+    new_followers: int,
+) -> SalesResult:
     measured = measured_peak(ss)
     flagged = peak_is_suspicious(peak_viewers, measured)
     result = SalesResult.objects.filter(sales_session=ss).first() or SalesResult(sales_session=ss)
@@ -421,7 +436,7 @@ def _result_save(ss: SalesSession, *, user, gmv, orders, peak_viewers, viewers, 
 def sales_result_report(
     *,
     sales_session: SalesSession,
-    user,
+    user: User,
     gmv: Decimal,
     orders: int,
     peak_viewers: int,
@@ -448,7 +463,7 @@ def sales_result_report(
 
 
 @transaction.atomic
-def sales_results_import(*, user, rows) -> int:
+def sales_results_import(*, user: User, rows: Iterable[ResultRow]) -> int:
     """Write results already checked by livestreams.services.sales_import.parse_results (every row valid).
     All or nothing: one transaction."""
     count = 0
@@ -471,7 +486,7 @@ def sales_results_import(*, user, rows) -> int:
 
 @transaction.atomic
 def campaign_create(
-    *, user, name: str, building: Building, starts_on: date, ends_on: date, description: str = ""
+    *, user: User, name: str, building: Building, starts_on: date, ends_on: date, description: str = ""
 ) -> Campaign:
     scope = get_scope(user)
     org = building.party_organization
@@ -492,7 +507,7 @@ def campaign_create(
 
 
 @transaction.atomic
-def campaign_update(*, campaign: Campaign, user, **fields) -> Campaign:
+def campaign_update(*, campaign: Campaign, user: User, **fields: Any) -> Campaign:
     if not can_manage_campaign(user, campaign):
         raise PermissionDenied
     for name, value in fields.items():
@@ -507,7 +522,7 @@ def campaign_update(*, campaign: Campaign, user, **fields) -> Campaign:
 @transaction.atomic
 def promotion_schedule(
     *,
-    user,
+    user: User,
     campaign: Campaign,
     organization: PartyOrganization,
     title: str,
@@ -517,7 +532,7 @@ def promotion_schedule(
     platform: str = SalesSession.Platform.HUB,
     external_url: str = "",
     description: str = "",
-    host_users=(),
+    host_users: Iterable[User] = (),
     now: datetime | None = None,
 ) -> PromotionSession:
     """Schedule an official's promotional livestream in a campaign (e.g. the district head selling local

@@ -73,7 +73,7 @@ class ParseOutcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _norm(header) -> str:
+def _norm(header: object) -> str:
     return "".join(str(header or "").split()).lower()
 
 
@@ -90,7 +90,7 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def _money(value) -> Decimal:
+def _money(value: object) -> Decimal:
     if isinstance(value, float):
         value = repr(value)
     text = str(value).strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
@@ -110,7 +110,7 @@ def _money(value) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _count(value) -> int:
+def _count(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
     if isinstance(value, int):

@@ -8,7 +8,9 @@ Either way the loser gets a StudioConflict naming the booking in the way and the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,8 +18,10 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from hub.models import User
 from livestreams.models import LiveSession, Studio, StudioBooking
 from livestreams.selectors.studios import booking_conflicts, studio_free_slots
+from partyorgs.models import Building, Enterprise
 
 MIN_BOOKING = timedelta(minutes=30)
 EXCLUSION_CONSTRAINT = "studio_booking_no_overlap"
@@ -60,7 +64,7 @@ STUDIO_FIELDS = ("building", "name", "capacity", "equipment", "opens_at", "close
 @transaction.atomic
 def studio_create(
     *,
-    building,
+    building: Building,
     name: str,
     opens_at: time,
     closes_at: time,
@@ -85,7 +89,7 @@ def studio_create(
 
 
 @transaction.atomic
-def studio_update(*, studio: Studio, **fields) -> Studio:
+def studio_update(*, studio: Studio, **fields: Any) -> Studio:
     """Change a studio. A new changeover gap applies to bookings made from now on; existing bookings keep
     the range they were granted."""
     for name, value in fields.items():
@@ -151,7 +155,9 @@ def booking_window_errors(
     return errors
 
 
-def _conflict(studio: Studio, starts_at: datetime, ends_at: datetime, blocked_until: datetime, now, held):
+def _conflict(
+    studio: Studio, starts_at: datetime, ends_at: datetime, blocked_until: datetime, now: datetime, held: bool
+) -> StudioConflict:
     blocking = booking_conflicts(studio_id=studio.pk, starts_at=starts_at, blocked_until=blocked_until)
     after = max(starts_at, earliest_held_start(now) if held else now)
     suggestions = studio_free_slots(studio=studio, duration=ends_at - starts_at, after=after)
@@ -174,10 +180,10 @@ def _is_deadlock(exc: OperationalError) -> bool:
 def studio_book(
     *,
     studio: Studio,
-    enterprise,
+    enterprise: Enterprise,
     starts_at: datetime,
     ends_at: datetime,
-    user=None,
+    user: User | None = None,
     session: LiveSession | None = None,
     confirmed: bool = False,
     now: datetime | None = None,
@@ -222,9 +228,12 @@ def studio_book(
                 raise
             continue
         return booking
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _transition(booking_ids, from_states, to_state, **extra) -> list[int]:
+def _transition(
+    booking_ids: Iterable[int], from_states: Iterable[str], to_state: str, **extra: Any
+) -> list[int]:
     """Conditional UPDATE per booking: only the rows still in one of from_states change; returns those."""
     changed = []
     for pk in booking_ids:

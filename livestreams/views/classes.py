@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
 from hub.exports import Sheet, csv_response, xlsx_response
+from hub.forms_utils import form_add_service_errors
 from livestreams.forms.classes import (
     CalendarForm,
     CancelForm,
@@ -169,7 +170,7 @@ def class_new(request):
                     by=request.user, details=form.details(), recurrence=form.recurrence()
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form_add_service_errors(form, exc)
             else:
                 if len(created) > 1:
                     messages.success(
@@ -197,7 +198,7 @@ def class_edit(request, pk: int):
             try:
                 party_class_update(by=request.user, party_class=pc, details=form.details())
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("Class updated; the audience has been notified."))
                 return redirect("classes:detail", pk=pk)

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hub.forms_utils import form_add_service_errors
 from livestreams.forms.media import CallbackForm, LectureForm
 from livestreams.models import LiveSession
 from livestreams.permissions import get_session_for_user
@@ -259,7 +260,7 @@ def lecture(request, pk: int):
             try:
                 media.lecture_upload(session=session, upload=form.cleaned_data["video"], by=request.user)
             except ValidationError as exc:
-                form.add_error("video", exc)
+                form_add_service_errors(form, exc, field="video")
             else:
                 messages.success(
                     request, _("The lecture was uploaded; it will be broadcast when the class starts.")

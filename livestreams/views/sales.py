@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hub.exports import csv_response
+from hub.forms_utils import form_add_service_errors
 from hub.redirects import redirect_next
 from livestreams.forms.sales import (
     BookStudioForm,
@@ -65,15 +66,6 @@ from partyorgs.permissions import get_scope, role_required
 
 A = SalesSession.Approval
 RUNNING = (ResultsImport.State.QUEUED, ResultsImport.State.CHECKING)
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: by field when it names one, else to the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Merchants' sessions --------------------------------------------------------------------------------------
@@ -143,7 +135,7 @@ def sales_new(request):
                 conflict = exc
                 form.add_error("studio", exc.describe())
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(
                     request, _("Registered. The building's managers have been asked to approve it.")
@@ -275,7 +267,7 @@ def sales_book_studio(request, pk: int):
             conflict = exc
             form.add_error("studio", exc.describe())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The studio is booked for this session."))
             return redirect("sales:detail", pk=pk)
@@ -326,7 +318,7 @@ def sales_results(request, pk: int):
                     new_followers=data["new_followers"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 if saved.flagged:
                     messages.warning(
@@ -466,7 +458,7 @@ def campaign_new(request):
                 description=data["description"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Campaign created."))
             return redirect("sales:campaign", pk=campaign.pk)
@@ -498,7 +490,7 @@ def campaign_edit(request, pk: int):
                 description=data["description"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Campaign saved."))
             return redirect("sales:campaign", pk=campaign.pk)
@@ -533,7 +525,7 @@ def promotion_new(request, pk: int):
                 description=data["description"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The promotional session is on the campaign's schedule."))
             return redirect("sales:campaign", pk=campaign.pk)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from hub.forms_utils import form_add_service_errors
 from livestreams.forms.sales import DT_FORMAT
 from livestreams.forms.studios import StudioForm, WeekForm
 from livestreams.selectors.studios import (
@@ -98,7 +99,7 @@ def studio_new(request):
         try:
             studio = studio_create(**form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Studio added."))
             return redirect("studios:detail", pk=studio.pk)
@@ -116,7 +117,7 @@ def studio_edit(request, pk: int):
         try:
             studio_update(studio=studio, **data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Studio saved."))
             return redirect("studios:detail", pk=studio.pk)

@@ -8,8 +8,11 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hub.models import User
 from hub.services import notification_send
 from hub.storage import private_storage
 from livestreams.models import Lecture, LiveSession
@@ -48,9 +52,13 @@ def _probe_upload(upload: UploadedFile, container: str) -> MediaInfo:
 
 
 @transaction.atomic
-def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datetime | None = None) -> Lecture:
+def lecture_upload(
+    *, session: LiveSession, upload: UploadedFile[bytes], by: User, now: datetime | None = None
+) -> Lecture:
     """Attach a recorded lecture to a Party class (replacing an earlier one) for broadcast at its start."""
     now = now or timezone.now()
+    # An upload from a form always has both; the type allows None for files made by hand.
+    file_name, size = Path(upload.name or "").name, upload.size or 0
     session = LiveSession.objects.select_for_update().get(pk=session.pk)
     if session.kind != LiveSession.Kind.PARTY_CLASS or session.playback != LiveSession.Playback.HUB:
         raise ValidationError(
@@ -62,7 +70,7 @@ def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datet
     if old is not None and old.is_active:
         raise ValidationError(_("The lecture is being broadcast; stop it first."))
     limit = settings.HUB_MEDIA_LECTURE_MAX_MB * 1024 * 1024
-    if upload.size > limit:
+    if size > limit:
         raise ValidationError(
             _("The file is larger than %(size)s MB.") % {"size": settings.HUB_MEDIA_LECTURE_MAX_MB}
         )
@@ -84,8 +92,8 @@ def lecture_upload(*, session: LiveSession, upload: UploadedFile, by, now: datet
         transaction.on_commit(lambda: _delete_file(old_file))
     lecture = Lecture(
         session=session,
-        original_name=Path(upload.name).name[:255],
-        size=upload.size,
+        original_name=file_name[:255],
+        size=size,
         duration_seconds=info.duration,
         video_codec=info.video_codec[:40],
         audio_codec=info.audio_codec[:40],
@@ -160,9 +168,7 @@ def lecture_claim(*, lecture_id: int, now: datetime | None = None) -> bool:
     )
 
 
-def _recipients(lecture: Lecture) -> list:
-    from hub.models import User
-
+def _recipients(lecture: Lecture) -> list[User]:
     ids = {
         lecture.uploaded_by_id,
         lecture.session.created_by_id,
@@ -172,7 +178,7 @@ def _recipients(lecture: Lecture) -> list:
 
 
 @transaction.atomic
-def lecture_fail(*, lecture_id: int, error: str, states=(L.READY, *Lecture.ACTIVE)) -> bool:
+def lecture_fail(*, lecture_id: int, error: str, states: Iterable[str] = (L.READY, *Lecture.ACTIVE)) -> bool:
     """Mark a lecture failed and tell the people who organize the class. True when this call did it."""
     now = timezone.now()
     changed = Lecture.objects.filter(pk=lecture_id, state__in=states).update(
@@ -255,9 +261,9 @@ def lecture_run(*, lecture_id: int, poll_seconds: float = 2.0) -> str:
     log_dir = Path(settings.HUB_MEDIA_DIR) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"lecture-{lecture_id}.log"
-    interrupted = []
+    interrupted: list[int] = []
 
-    def on_signal(signum, frame):
+    def on_signal(signum: int, frame: FrameType | None) -> NoReturn:
         interrupted.append(signum)
         raise _Interrupted
 
@@ -302,6 +308,7 @@ def lecture_run(*, lecture_id: int, poll_seconds: float = 2.0) -> str:
                 lecture_id=lecture_id, error=_("The broadcast was interrupted: its process was stopped.")
             )
             return L.FAILED
+        assert proc is not None  # only an interruption (returned above) can come before the start
         cut_at_the_end = now >= session.ends_at - timedelta(seconds=3)
         if proc.returncode == 0 or stopped_on_request or cut_at_the_end:
             Lecture.objects.filter(pk=lecture_id, state__in=Lecture.ACTIVE).update(
@@ -317,7 +324,7 @@ def lecture_run(*, lecture_id: int, poll_seconds: float = 2.0) -> str:
         return L.FAILED
 
 
-def _terminate(proc: subprocess.Popen) -> None:
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()
         try:
