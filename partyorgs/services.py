@@ -49,7 +49,7 @@ def invitation_create(
     enterprise: Enterprise | None = None,
     base_url: str = "",
     days: int = INVITATION_DAYS,
-):
+) -> Invitation:
     """Store an invitation and, once committed, email its link to the address.
 
     Raises ValidationError (with a message for the form) when the inviter may not invite to that role or

@@ -417,6 +417,6 @@ def week_start(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def calendar_feed_of(*, user) -> CalendarFeed | None:
+def calendar_feed_of(*, user: User) -> CalendarFeed | None:
     """The user's private calendar feed, if they made one."""
     return CalendarFeed.objects.filter(user=user).first()

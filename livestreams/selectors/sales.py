@@ -213,7 +213,7 @@ def host_candidates(*, enterprise: Enterprise) -> QuerySet[User]:
     ).distinct()
 
 
-def promotion_host_candidates(*, user, organization: PartyOrganization) -> QuerySet[User]:
+def promotion_host_candidates(*, user: User, organization: PartyOrganization) -> QuerySet[User]:
     """People an organizer may name as hosts of a promotional session of `organization`: accounts within the
     organizer's own scope (members and organizers of the managed organizations, merchants of enterprises the
     organizer sees) and the officials of the organization's subdistrict or district (the district head selling
@@ -239,7 +239,7 @@ def promotion_host_candidates(*, user, organization: PartyOrganization) -> Query
     return active.filter(q).distinct()
 
 
-def enterprises_of_merchant(user) -> QuerySet[Enterprise]:
+def enterprises_of_merchant(user: User) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(pk__in=get_scope(user).enterprise_ids).order_by("name")
 
 
@@ -430,7 +430,7 @@ def promotions_of(campaign: Campaign) -> QuerySet[PromotionSession]:
 IMPORT_STALE_AFTER = timedelta(minutes=3)  # longer than the check task's hard time limit (90 s)
 
 
-def results_import_get_for_user(user, pk: int) -> ResultsImport:
+def results_import_get_for_user(user: User, pk: int) -> ResultsImport:
     """One of the user's own imports (404 otherwise). A check that has not finished long after the task's
     time limit was interrupted (a worker killed by the file): it is shown as failed."""
     job = ResultsImport.objects.filter(pk=pk, user=user).defer("content").first()

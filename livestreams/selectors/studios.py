@@ -88,13 +88,13 @@ def can_manage_studio(user: User, studio: Studio) -> bool:
     return org is not None and scope.manages_org_path(org.path)
 
 
-def can_book_studio(user, studio: Studio) -> bool:
+def can_book_studio(user: User, studio: Studio) -> bool:
     """Only merchants book: an active studio of a building where one of their enterprises sits, or has moved
     into an incubator."""
     return studio.is_active and studio.building_id in merchant_building_ids(get_scope(user))
 
 
-def get_studio_for_user(user, pk: int) -> tuple[Studio, bool]:
+def get_studio_for_user(user: User, pk: int) -> tuple[Studio, bool]:
     """(studio, can_manage) for a studio the user may see; 404 for anything else."""
     studio = studios_visible(user).filter(pk=pk).first()
     if studio is None:

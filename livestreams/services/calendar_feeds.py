@@ -7,11 +7,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from hub.models import User
 from livestreams.models import CalendarFeed
 
 
 @transaction.atomic
-def calendar_feed_create(*, user) -> CalendarFeed:
+def calendar_feed_create(*, user: User) -> CalendarFeed:
     """A new secret address for the user's feed. Renewing is the same: the earlier address stops working."""
     CalendarFeed.objects.filter(user=user).delete()
     feed = CalendarFeed(user=user)
@@ -21,7 +22,7 @@ def calendar_feed_create(*, user) -> CalendarFeed:
 
 
 @transaction.atomic
-def calendar_feed_revoke(*, user) -> bool:
+def calendar_feed_revoke(*, user: User) -> bool:
     """Calendars using the address no longer update. True when there was one."""
     deleted, _ = CalendarFeed.objects.filter(user=user).delete()
     return bool(deleted)

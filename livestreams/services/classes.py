@@ -7,13 +7,16 @@ change notifies nobody) and emails it through the outbox (hub.emails), written i
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -123,7 +126,7 @@ def expand_recurrence(
     return [(timezone.make_aware(s, tz), timezone.make_aware(s, tz) + duration) for s in starts]
 
 
-def cover_image_process(upload) -> ContentFile:
+def cover_image_process(upload: UploadedFile[bytes]) -> ContentFile[bytes]:
     """A cover as every user image is kept (hub.images): checked, upright, resized, without metadata."""
     return image_process(upload, box=COVER_BOX, max_bytes=settings.HUB_COVER_MAX_BYTES)
 
@@ -141,7 +144,9 @@ def _when(session: LiveSession) -> str:
     return f"{date_format(start, 'Y-m-d H:i')}–{date_format(end, 'H:i')}"
 
 
-def _notify_audience(*, sessions: list[LiveSession], change: str, extra_users=(), reason: str = "") -> None:
+def _notify_audience(
+    *, sessions: list[LiveSession], change: str, extra_users: Iterable[User] = (), reason: str = ""
+) -> None:
     """In-app notices and outbox emails to the audience in the same transaction; both go out on commit."""
     if not sessions:
         return
@@ -156,7 +161,7 @@ def _notify_audience(*, sessions: list[LiveSession], change: str, extra_users=()
     url = reverse("classes:detail", args=[first.pk])
     notification_send(users=list(users.values()), kind=f"class_{change}", title=title, body=body, url=url)
 
-    def context() -> dict:  # called in each recipient language
+    def context() -> dict[str, Any]:  # called in each recipient language
         title, body = class_change_text(first, change, count=len(sessions), reason=reason)
         return {"title": title, "body": body, "url": settings.HUB_PUBLIC_URL.rstrip("/") + url}
 

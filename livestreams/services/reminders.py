@@ -20,6 +20,7 @@ server, marked sent per row).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -248,8 +249,8 @@ def _send_batch(now: datetime, batch_size: int) -> int:
         return len(rows)
 
 
-def _reminder_context(session: LiveSession, now: datetime, url: str):
-    def context() -> dict:  # called in each recipient language
+def _reminder_context(session: LiveSession, now: datetime, url: str) -> Callable[[], dict[str, Any]]:
+    def context() -> dict[str, Any]:  # called in each recipient language
         title, body = reminder_text(session, now)
         return {"title": title, "body": body, "url": url}
 

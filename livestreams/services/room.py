@@ -197,7 +197,7 @@ def _throttle(session: LiveSession, user: User, *, slow_mode: int) -> None:
 _FORBIDDEN_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _publish(session_id: int, event: dict) -> None:
+def _publish(session_id: int, event: dict[str, Any]) -> None:
     """Push an event to the room once the transaction is committed (a rolled back write pushes nothing)."""
     transaction.on_commit(lambda: rt.room_publish(session_id, event), robust=True)
 
@@ -294,7 +294,7 @@ def comment_remove(*, session: LiveSession, comment_id: int, actor: User) -> boo
     return True
 
 
-def _participant(session: LiveSession, user_id) -> tuple[object, bool] | None:
+def _participant(session: LiveSession, user_id: object) -> tuple[User, bool] | None:
     """(user, commented) when the user joined or commented in this session, else None: a moderator may
     name only people of the room, never look anyone else up by id."""
     from hub.models import User
@@ -313,13 +313,13 @@ def _participant(session: LiveSession, user_id) -> tuple[object, bool] | None:
     return (target, target.commented) if target is not None else None
 
 
-def _shown_name(target, commented: bool) -> str | None:
+def _shown_name(target: User, commented: bool) -> str | None:
     """The name the room may see: only of someone whose comments already show it to everyone."""
     return public_name(target) if commented else None
 
 
 @transaction.atomic
-def mute_create(*, session: LiveSession, user_id: int, actor) -> bool:
+def mute_create(*, session: LiveSession, user_id: int, actor: User) -> bool:
     """Mute a person for the rest of the session. False when they were muted already.
 
     Only people who joined or commented in the session, and not its moderators; every other id gets the
@@ -341,7 +341,7 @@ def mute_create(*, session: LiveSession, user_id: int, actor) -> bool:
 
 
 @transaction.atomic
-def mute_delete(*, session: LiveSession, user_id: int, actor) -> bool:
+def mute_delete(*, session: LiveSession, user_id: int, actor: User) -> bool:
     """Let a muted person comment again. False when they were not muted (whoever the id is)."""
     _require_moderator(session, actor)
     if type(user_id) is not int:

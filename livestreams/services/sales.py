@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,12 +46,15 @@ from livestreams.selectors.sales import (
     reviewers_of,
 )
 from livestreams.selectors.studios import merchant_building_ids
-from livestreams.services.sales_import import ResultRow
 from livestreams.services.sessions import session_cancel
 from livestreams.services.studios import studio_book, studio_booking_cancel, studio_booking_confirm
 from livestreams.services.studios import studio_booking_release as _release
 from partyorgs.models import Building, Enterprise, IncubatorTenant, PartyOrganization
 from partyorgs.permissions import get_scope
+
+if TYPE_CHECKING:
+    # Only for annotations: sales_import imports this module (sales_results_import) at import time.
+    from livestreams.services.sales_import import ResultRow
 
 logger = logging.getLogger(__name__)
 

@@ -16,11 +16,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hub.models import User
 from hub.tabular import Limits, TableError, read_table
 from livestreams.models import ResultsImport, SalesSession
 from livestreams.selectors.sales import result_reportable
@@ -86,7 +88,7 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _blank(value) -> bool:
+def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
@@ -155,12 +157,15 @@ class Column:
     key = ""
     headers: tuple[str, ...] = ()
     required = True
-    blank_message = ""
 
-    def clean(self, value, *, row: int, context: ImportContext):
+    @property
+    def blank_message(self) -> str:
+        return ""
+
+    def clean(self, value: object, *, row: int, context: ImportContext) -> object:
         raise NotImplementedError
 
-    def clean_cell(self, value, *, row: int, context: ImportContext):
+    def clean_cell(self, value: object, *, row: int, context: ImportContext) -> object:
         if _blank(value):
             if self.required:
                 raise ValueError(self.blank_message or _("This value is required."))
@@ -173,10 +178,10 @@ class SessionColumn(Column):
     headers = ("场次编号", "场次", "编号", "sessionid", "session", "id")
 
     @property
-    def blank_message(self):
+    def blank_message(self) -> str:
         return _("The session number is missing.")
 
-    def clean(self, value, *, row, context):
+    def clean(self, value: object, *, row: int, context: ImportContext) -> SalesSession:
         try:
             pk = _count(value)
         except ValueError:
@@ -201,7 +206,7 @@ class MoneyColumn(Column):
     def __init__(self, key: str, headers: tuple[str, ...]):
         self.key, self.headers = key, headers
 
-    def clean(self, value, *, row, context):
+    def clean(self, value: object, *, row: int, context: ImportContext) -> Decimal:
         return _money(value)
 
 
@@ -209,7 +214,7 @@ class CountColumn(Column):
     def __init__(self, key: str, headers: tuple[str, ...], *, required: bool = True):
         self.key, self.headers, self.required = key, headers, required
 
-    def clean(self, value, *, row, context):
+    def clean(self, value: object, *, row: int, context: ImportContext) -> int:
         return _count(value)
 
 
@@ -247,7 +252,7 @@ class _Refused(Exception):
         self.problem = Problem(row, "", message)
 
 
-def _positions(table: list[list]) -> dict[str, int]:
+def _positions(table: list[list[Any]]) -> dict[str, int]:
     """Column key -> index in the file, the first matching header winning."""
     if not table or all(_blank(c) for c in table[0]):
         raise _Refused(1, _("The first row must name the columns."))
@@ -266,7 +271,7 @@ def _positions(table: list[list]) -> dict[str, int]:
     return positions
 
 
-def _data_rows(table: list[list]) -> list[tuple[int, list]]:
+def _data_rows(table: list[list[Any]]) -> list[tuple[int, list[Any]]]:
     data = [(i + 2, row) for i, row in enumerate(table[1:]) if not all(_blank(c) for c in row)]
     if not data:
         raise _Refused(2, _("The file has no rows of results."))
@@ -275,9 +280,9 @@ def _data_rows(table: list[list]) -> list[tuple[int, list]]:
     return data
 
 
-def _sessions_named(user, data, index: int) -> dict[int, SalesSession]:
+def _sessions_named(user: User, data: list[tuple[int, list[Any]]], index: int) -> dict[int, SalesSession]:
     """The sessions named in the file, in one query, limited to the ones this user may report on."""
-    wanted = set()
+    wanted: set[int] = set()
     for _n, row in data:
         try:
             wanted.add(_count(row[index] if index < len(row) else None))
@@ -290,8 +295,11 @@ def _sessions_named(user, data, index: int) -> dict[int, SalesSession]:
     return {ss.pk: ss for ss in sessions}
 
 
-def _clean_row(number: int, row: list, header: list, positions: dict[str, int], context: ImportContext):
-    values: dict[str, object] = {}
+def _clean_row(
+    number: int, row: list[Any], header: list[Any], positions: dict[str, int], context: ImportContext
+) -> tuple[ResultRow | None, list[Problem]]:
+    # Any: each column's cleaner gives the type of its ResultRow field (SalesSession, Decimal, int).
+    values: dict[str, Any] = {}
     problems: list[Problem] = []
     for column in COLUMNS:
         index = positions.get(column.key)
@@ -312,7 +320,7 @@ def _clean_row(number: int, row: list, header: list, positions: dict[str, int], 
 
 
 def parse_results(
-    *, user, name: str, content: bytes, progress: Callable[[int, int], None] | None = None
+    *, user: User, name: str, content: bytes, progress: Callable[[int, int], None] | None = None
 ) -> ParseOutcome:
     """Check a whole results file; rows come back only when there is no problem at all.
     progress(checked, total) is called every PROGRESS_EVERY rows."""
@@ -346,7 +354,7 @@ def parse_results(
 
 
 @transaction.atomic
-def results_import_start(*, user, file_name: str, content: bytes, language: str) -> ResultsImport:
+def results_import_start(*, user: User, file_name: str, content: bytes, language: str) -> ResultsImport:
     """Keep the file and queue its check (livestreams.tasks.sales.results_import_check) after commit."""
     from livestreams.tasks.sales import results_import_check
 
@@ -358,7 +366,7 @@ def results_import_start(*, user, file_name: str, content: bytes, language: str)
     return job
 
 
-def _progress(job_id: int):
+def _progress(job_id: int) -> Callable[[int, int], None]:
     def report(checked: int, total: int) -> None:
         ResultsImport.objects.filter(pk=job_id).update(rows_checked=checked, rows_total=total)
 
@@ -392,9 +400,11 @@ def results_import_run(*, import_id: int) -> str:
 def _finish(job: ResultsImport, outcome: ParseOutcome) -> str:
     S = ResultsImport.State
     fields: dict[str, object] = {"content": b"", "finished_at": timezone.now()}
+    state: str
     if outcome.problems:
+        state = S.REFUSED
         fields.update(
-            state=S.REFUSED,
+            state=state,
             problem_count=len(outcome.problems),
             problems=[
                 {"row": p.row, "column": p.column, "message": p.message}
@@ -403,6 +413,7 @@ def _finish(job: ResultsImport, outcome: ParseOutcome) -> str:
         )
     else:
         count = sales_results_import(user=job.user, rows=outcome.rows)
-        fields.update(state=S.IMPORTED, imported=count, rows_total=count, rows_checked=count)
+        state = S.IMPORTED
+        fields.update(state=state, imported=count, rows_total=count, rows_checked=count)
     ResultsImport.objects.filter(pk=job.pk).update(**fields)
-    return fields["state"]
+    return state

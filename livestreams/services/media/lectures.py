@@ -41,7 +41,7 @@ S = LiveSession.Status
 L = Lecture.State
 
 
-def _probe_upload(upload: UploadedFile, container: str) -> MediaInfo:
+def _probe_upload(upload: UploadedFile[bytes], container: str) -> MediaInfo:
     if hasattr(upload, "temporary_file_path"):
         return media_probe(upload.temporary_file_path(), container=container)
     with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
@@ -100,7 +100,7 @@ def lecture_upload(
         uploaded_by=by,
         uploaded_at=now,
     )
-    lecture.video.save(Path(upload.name).name, upload, save=False)  # stored under a random name
+    lecture.video.save(file_name, upload, save=False)  # stored under a random name
     saved_name = lecture.video.name
     try:
         lecture.full_clean()
@@ -111,7 +111,7 @@ def lecture_upload(
     return lecture
 
 
-def _delete_file(name: str) -> None:
+def _delete_file(name: str | None) -> None:
     if name:
         private_storage().delete(name)
 

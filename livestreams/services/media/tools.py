@@ -91,6 +91,6 @@ def broadcast_argv(lecture: Lecture, url: str, seconds: float) -> list[str]:
     )  # fmt: skip
     return [
         settings.HUB_MEDIA_FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "warning",
-        "-re", *_input(lecture.video.path, container_of(lecture.video.name)), "-t", f"{max(seconds, 1):.1f}",
+        "-re", *_input(lecture.video.path, container_of(lecture.video.name or "")), "-t", f"{max(seconds, 1):.1f}",
         *codecs, "-f", "flv", url,
     ]  # fmt: skip
