@@ -223,7 +223,7 @@ class InvitationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Withdraw the selected invitations"))
     def withdraw(self, request, queryset):
         done = sum(
-            services.invitation_revoke(invitation=inv, by=request.user)
+            services.invitation_revoke(invitation=inv, user=request.user)
             for inv in queryset.filter(accepted_at__isnull=True)
         )
         self.message_user(request, _("%(n)d invitations withdrawn.") % {"n": done}, messages.SUCCESS)

@@ -41,7 +41,7 @@ def _invitation_allowed(
 @transaction.atomic
 def invitation_create(
     *,
-    created_by: User,
+    user: User,
     email: str,
     role_kind: str,
     organization: PartyOrganization | None = None,
@@ -56,7 +56,7 @@ def invitation_create(
     scope, when the person already holds the role, or when an invitation for it is still waiting.
     """
     email = (email or "").strip().lower()
-    denied = _invitation_allowed(scope=get_scope(created_by), role_kind=role_kind, organization=organization)
+    denied = _invitation_allowed(scope=get_scope(user), role_kind=role_kind, organization=organization)
     if denied:
         raise ValidationError(denied)
     invitation = Invitation(
@@ -65,7 +65,7 @@ def invitation_create(
         organization=organization,
         region=region,
         enterprise=enterprise,
-        created_by=created_by,
+        created_by=user,
         expires_at=timezone.now() + timedelta(days=days),
     )
     invitation.full_clean()
@@ -104,7 +104,7 @@ def invitation_create(
         context=lambda: {
             "invitation": invitation,
             "link": link,
-            "inviter": str(created_by),
+            "inviter": str(user),
             "role": invitation.get_role_kind_display(),
             "scope": str(invitation.scope),
         },
@@ -112,7 +112,7 @@ def invitation_create(
     return invitation
 
 
-def invitation_revoke(*, invitation: Invitation, by: User) -> bool:
+def invitation_revoke(*, invitation: Invitation, user: User) -> bool:
     """Withdraw a waiting invitation; returns False when it was already withdrawn. An accepted one stays."""
     if invitation.accepted_at is not None:
         raise ValidationError(

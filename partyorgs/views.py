@@ -135,7 +135,7 @@ def invitations(request):
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
-                created_by=request.user,
+                user=request.user,
                 base_url=request.build_absolute_uri("/"),
                 **form.cleaned_data,
             )
@@ -161,7 +161,7 @@ def invitation_revoke(request, pk: int):
     # Invitations the user may not see do not exist for them.
     invitation = get_object_in_scope(selectors.invitations_visible(user=request.user), Q(), pk=pk)
     try:
-        if services.invitation_revoke(invitation=invitation, by=request.user):
+        if services.invitation_revoke(invitation=invitation, user=request.user):
             messages.success(
                 request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
             )

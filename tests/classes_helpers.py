@@ -40,7 +40,7 @@ def details(world, **kw) -> ClassDetails:
 
 
 def schedule(world, organizer, recurrence: Recurrence | None = None, **kw) -> list[PartyClass]:
-    return party_class_schedule(by=organizer, details=details(world, **kw), recurrence=recurrence)
+    return party_class_schedule(user=organizer, details=details(world, **kw), recurrence=recurrence)
 
 
 def members_of(branch, n: int, prefix: str = "m"):

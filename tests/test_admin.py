@@ -34,9 +34,7 @@ def filled(world, organizer, member):
     f.VenueFactory(region=world.sub_a, building=world.building_a)
     alliance.organizations.add(world.branch_a)
     f.LiveSessionFactory(host_organization=world.root_a, audience_orgs=[world.branch_a])
-    invitation_create(
-        created_by=organizer, email="x@example.com", role_kind="member", organization=world.branch_a
-    )
+    invitation_create(user=organizer, email="x@example.com", role_kind="member", organization=world.branch_a)
     Notification.objects.create(user=member, kind="test", title="通知")
     return expert
 

@@ -158,7 +158,7 @@ def test_a_cancelled_class_does_not_book_the_venue(world, organizer):
     venue = f.VenueFactory(region=world.sub_a)
     start = soon()
     (pc,) = schedule(world, organizer, starts_at=start, venue=venue)
-    party_class_cancel(by=organizer, party_class=pc)
+    party_class_cancel(user=organizer, party_class=pc)
     assert PartyClassForm(data(world, start=start, venue=venue.pk), user=organizer).is_valid()
 
 

@@ -64,7 +64,7 @@ def test_a_cancelled_class_sends_no_reminder(world, organizer, member):
     from livestreams.services.classes import party_class_cancel
 
     (pc,) = schedule(world, organizer)
-    party_class_cancel(by=organizer, party_class=pc)
+    party_class_cancel(user=organizer, party_class=pc)
     reminders_arm(now=pc.session.starts_at - timedelta(minutes=10))
     assert reminders_send_due(now=pc.session.starts_at - timedelta(minutes=10)) == 0
     assert not Notification.objects.filter(kind="session_reminder").exists()
@@ -108,7 +108,7 @@ def test_moving_a_class_later_re_arms_a_reminder_already_sent(world, organizer, 
     assert _states(pc.session)[1440] == R.SENT
     new_start = start + timedelta(days=3)
     party_class_update(
-        by=organizer,
+        user=organizer,
         party_class=pc,
         details=details(world, starts_at=new_start, ends_at=new_start + timedelta(hours=1)),
     )

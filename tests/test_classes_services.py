@@ -86,7 +86,7 @@ def test_moving_a_class_re_arms_its_reminders_and_tells_the_audience(world, orga
     (pc,) = schedule(world, organizer)
     new_start = pc.session.starts_at + timedelta(days=2)
     party_class_update(
-        by=organizer,
+        user=organizer,
         party_class=pc,
         details=details(world, starts_at=new_start, ends_at=new_start + timedelta(hours=1)),
     )
@@ -101,7 +101,7 @@ def test_an_edit_that_keeps_the_time_is_an_update_notice(world, organizer, membe
     (pc,) = schedule(world, organizer)
     s = pc.session
     party_class_update(
-        by=organizer,
+        user=organizer,
         party_class=pc,
         details=details(world, starts_at=s.starts_at, ends_at=s.ends_at, title="新标题"),
     )
@@ -114,7 +114,7 @@ def test_members_removed_from_the_audience_are_told_and_lose_their_reminders(wor
     (pc,) = schedule(world, organizer)
     s = pc.session
     party_class_update(
-        by=organizer,
+        user=organizer,
         party_class=pc,
         details=details(world, starts_at=s.starts_at, ends_at=s.ends_at, audience_orgs=[world.branch_a2]),
     )
@@ -128,12 +128,12 @@ def test_a_class_that_has_started_cannot_be_edited(world, organizer):
     (pc,) = schedule(world, organizer)
     LiveSession.objects.filter(pk=pc.pk).update(status=S.LIVE)
     with pytest.raises(ValidationError):
-        party_class_update(by=organizer, party_class=pc, details=details(world))
+        party_class_update(user=organizer, party_class=pc, details=details(world))
 
 
 def test_cancelling_notifies_the_audience_and_cancels_the_reminders(world, organizer, member):
     (pc,) = schedule(world, organizer)
-    assert party_class_cancel(by=organizer, party_class=pc, reason="场地检修") == 1
+    assert party_class_cancel(user=organizer, party_class=pc, reason="场地检修") == 1
     pc.refresh_from_db()
     assert pc.session.status == S.CANCELLED and pc.cancel_reason == "场地检修"
     n = Notification.objects.get(user=member, kind="class_cancelled")
@@ -145,8 +145,8 @@ def test_cancelling_notifies_the_audience_and_cancels_the_reminders(world, organ
 
 def test_cancelling_twice_changes_nothing_the_second_time(world, organizer, member):
     (pc,) = schedule(world, organizer)
-    party_class_cancel(by=organizer, party_class=pc)
-    assert party_class_cancel(by=organizer, party_class=pc) == 0
+    party_class_cancel(user=organizer, party_class=pc)
+    assert party_class_cancel(user=organizer, party_class=pc) == 0
     assert Notification.objects.filter(user=member, kind="class_cancelled").count() == 1
 
 
@@ -159,7 +159,7 @@ def test_cancelling_the_following_occurrences_of_a_series(world, organizer):
         recurrence=Recurrence(frequency="weekly", until=(start + timedelta(days=21)).date()),
     )
     assert len(created) == 4
-    assert party_class_cancel(by=organizer, party_class=created[1], following=True) == 3
+    assert party_class_cancel(user=organizer, party_class=created[1], following=True) == 3
     statuses = [LiveSession.objects.get(pk=pc.pk).status for pc in created]
     assert statuses == [S.SCHEDULED, S.CANCELLED, S.CANCELLED, S.CANCELLED]
 
@@ -171,7 +171,7 @@ def test_the_change_email_goes_to_each_notified_person(world, organizer, member)
     mail.outbox.clear()
     new_start = pc.session.starts_at + timedelta(hours=1)
     party_class_update(
-        by=organizer,
+        user=organizer,
         party_class=pc,
         details=details(world, title="党史学习", starts_at=new_start, ends_at=new_start + timedelta(hours=1)),
     )

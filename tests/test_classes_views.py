@@ -276,7 +276,7 @@ def test_a_cancelled_class_is_marked_cancelled_in_the_feed(world, organizer, mem
     from livestreams.services.classes import party_class_cancel
 
     (pc,) = schedule(world, organizer)
-    party_class_cancel(by=organizer, party_class=pc)
+    party_class_cancel(user=organizer, party_class=pc)
     feed = CalendarFeed.objects.create(user=member)
     cal = Calendar.from_ical(Client().get(f"/classes/ical/{feed.token}.ics").content)
     assert [str(e["status"]) for e in cal.walk("VEVENT")] == ["CANCELLED"]

@@ -34,7 +34,7 @@ class Boom(Exception):
 def test_a_change_that_rolls_back_leaves_no_email(db, organizer, world):
     with pytest.raises(Boom), transaction.atomic():
         invitation_create(
-            created_by=organizer, email="a@example.com", role_kind="member", organization=world.branch_a
+            user=organizer, email="a@example.com", role_kind="member", organization=world.branch_a
         )
         assert OutgoingEmail.objects.count() == 1
         raise Boom
@@ -44,7 +44,7 @@ def test_a_change_that_rolls_back_leaves_no_email(db, organizer, world):
 
 def test_a_committed_change_has_its_email_waiting_until_sent_once(db, organizer, world):
     inv = invitation_create(
-        created_by=organizer, email="a@example.com", role_kind="member", organization=world.branch_a
+        user=organizer, email="a@example.com", role_kind="member", organization=world.branch_a
     )
     row = OutgoingEmail.objects.get()
     assert (row.to, row.template, row.state, row.attempts) == (
@@ -67,7 +67,7 @@ def test_the_email_is_in_the_recipients_language_not_the_senders(db, organizer, 
     whatever language the organizer's page was in."""
     with translation.override("en"):
         invitation_create(
-            created_by=organizer, email="a@example.com", role_kind="member", organization=world.branch_a
+            user=organizer, email="a@example.com", role_kind="member", organization=world.branch_a
         )
     row = OutgoingEmail.objects.get()
     assert row.language == "zh-hans"
@@ -76,9 +76,7 @@ def test_the_email_is_in_the_recipients_language_not_the_senders(db, organizer, 
 
 
 def test_rows_another_sender_holds_are_not_sent_until_its_lease_runs_out(db, settings, organizer, world):
-    invitation_create(
-        created_by=organizer, email="a@example.com", role_kind="member", organization=world.branch_a
-    )
+    invitation_create(user=organizer, email="a@example.com", role_kind="member", organization=world.branch_a)
     _token, rows = _claim(ids=None, limit=10, lease=timedelta(seconds=settings.HUB_EMAIL_LEASE_SECONDS))
     assert len(rows) == 1  # a sender claimed it and died before sending
     assert emails_deliver() == 0 and mail.outbox == []
@@ -91,9 +89,7 @@ def test_a_failing_mail_server_is_retried_with_backoff_then_given_up(db, setting
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
     settings.HUB_EMAIL_MAX_ATTEMPTS = 3
-    invitation_create(
-        created_by=organizer, email="a@example.com", role_kind="member", organization=world.branch_a
-    )
+    invitation_create(user=organizer, email="a@example.com", role_kind="member", organization=world.branch_a)
     backoffs = []
     for attempt in (1, 2, 3):
         start = timezone.now()

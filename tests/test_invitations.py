@@ -101,20 +101,16 @@ def test_an_organizer_cannot_invite_outside_their_subtree_or_to_other_roles(
 def test_the_service_refuses_what_the_form_would_not_offer(organizer, member, world):
     with pytest.raises(ValidationError, match="请选择您管理的党组织"):
         invitation_create(
-            created_by=organizer, email="x@example.com", role_kind=R.MEMBER, organization=world.branch_b
+            user=organizer, email="x@example.com", role_kind=R.MEMBER, organization=world.branch_b
         )
     with pytest.raises(ValidationError, match="只有组织者和平台管理员"):
-        invitation_create(
-            created_by=member, email="x@example.com", role_kind=R.MEMBER, organization=world.branch_a
-        )
+        invitation_create(user=member, email="x@example.com", role_kind=R.MEMBER, organization=world.branch_a)
     assert not Invitation.objects.exists()
 
 
 def test_staff_too_invite_members_only_into_a_branch(staff, world):
     with pytest.raises(ValidationError, match="党员隶属于党支部"):
-        invitation_create(
-            created_by=staff, email="x@example.com", role_kind=R.MEMBER, organization=world.root_b
-        )
+        invitation_create(user=staff, email="x@example.com", role_kind=R.MEMBER, organization=world.root_b)
     assert not Invitation.objects.exists()
 
 
@@ -139,18 +135,16 @@ def test_people_who_may_not_invite_are_refused(client, member, merchant, officia
 
 
 def test_a_second_invitation_for_the_same_role_is_refused_while_one_waits(organizer, world):
-    invitation_create(
-        created_by=organizer, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_a
-    )
+    invitation_create(user=organizer, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_a)
     with pytest.raises(ValidationError, match="尚待接受"):
         invitation_create(
-            created_by=organizer, email="A@example.com", role_kind=R.MEMBER, organization=world.branch_a
+            user=organizer, email="A@example.com", role_kind=R.MEMBER, organization=world.branch_a
         )
 
 
 def test_a_newcomer_signs_up_through_the_link_verified_and_with_the_role(client, organizer, world):
     inv = invitation_create(
-        created_by=organizer, email="new@example.com", role_kind=R.MEMBER, organization=world.branch_a
+        user=organizer, email="new@example.com", role_kind=R.MEMBER, organization=world.branch_a
     )
     resp = client.get(f"/invitations/{inv.token}/")
     assert resp.status_code == 302
@@ -176,7 +170,7 @@ def test_a_newcomer_signs_up_through_the_link_verified_and_with_the_role(client,
 
 def test_sign_up_through_a_link_must_use_the_invited_address(client, organizer, world):
     inv = invitation_create(
-        created_by=organizer, email="new@example.com", role_kind=R.MEMBER, organization=world.branch_a
+        user=organizer, email="new@example.com", role_kind=R.MEMBER, organization=world.branch_a
     )
     client.get(f"/invitations/{inv.token}/")
     resp = client.post(
@@ -190,7 +184,7 @@ def test_sign_up_through_a_link_must_use_the_invited_address(client, organizer, 
 
 def test_someone_with_an_account_signs_in_and_accepts(client, organizer, member, world):
     inv = invitation_create(
-        created_by=organizer, email=member.email, role_kind=R.ORGANIZER, organization=world.branch_a
+        user=organizer, email=member.email, role_kind=R.ORGANIZER, organization=world.branch_a
     )
     resp = client.get(f"/invitations/{inv.token}/")
     assert resp["Location"] == f"/accounts/login/?next=%2Finvitations%2F{inv.token}%2F"
@@ -203,7 +197,7 @@ def test_someone_with_an_account_signs_in_and_accepts(client, organizer, member,
 
 def test_the_wrong_account_cannot_accept(client, organizer, merchant, world):
     inv = invitation_create(
-        created_by=organizer, email="someone@example.com", role_kind=R.MEMBER, organization=world.branch_a
+        user=organizer, email="someone@example.com", role_kind=R.MEMBER, organization=world.branch_a
     )
     client.force_login(merchant)
     resp = client.post(f"/invitations/{inv.token}/")
@@ -215,7 +209,7 @@ def test_the_wrong_account_cannot_accept(client, organizer, merchant, world):
 
 def test_a_link_works_once(client, organizer, member, world):
     inv = invitation_create(
-        created_by=organizer, email=member.email, role_kind=R.ORGANIZER, organization=world.branch_a
+        user=organizer, email=member.email, role_kind=R.ORGANIZER, organization=world.branch_a
     )
     assert invitation_accept(token=inv.token, user=member) is True
     assert invitation_accept(token=inv.token, user=member) is False
@@ -227,11 +221,11 @@ def test_a_link_works_once(client, organizer, member, world):
 
 def test_expired_withdrawn_and_unknown_links_are_not_valid(client, organizer, world):
     expired = invitation_create(
-        created_by=organizer, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_a
+        user=organizer, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_a
     )
     Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     withdrawn = invitation_create(
-        created_by=organizer, email="b@example.com", role_kind=R.MEMBER, organization=world.branch_a
+        user=organizer, email="b@example.com", role_kind=R.MEMBER, organization=world.branch_a
     )
     client.force_login(organizer)
     client.post(f"/accounts/invitations/{withdrawn.pk}/withdraw/")
@@ -244,14 +238,14 @@ def test_expired_withdrawn_and_unknown_links_are_not_valid(client, organizer, wo
 
 def test_withdrawing_twice_or_an_accepted_invitation_changes_nothing(client, organizer, member, world):
     inv = invitation_create(
-        created_by=organizer, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_a
+        user=organizer, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_a
     )
     client.force_login(organizer)
     client.post(f"/accounts/invitations/{inv.pk}/withdraw/")
     resp = client.post(f"/accounts/invitations/{inv.pk}/withdraw/", follow=True)
     assert "该邀请已撤回" in resp.content.decode()
     accepted = invitation_create(
-        created_by=organizer, email=member.email, role_kind=R.ORGANIZER, organization=world.branch_a
+        user=organizer, email=member.email, role_kind=R.ORGANIZER, organization=world.branch_a
     )
     invitation_accept(token=accepted.token, user=member)
     resp = client.post(f"/accounts/invitations/{accepted.pk}/withdraw/", follow=True)
@@ -262,7 +256,7 @@ def test_withdrawing_twice_or_an_accepted_invitation_changes_nothing(client, org
 
 def test_invitations_outside_the_scope_cannot_be_withdrawn(client, organizer, other_organizer, world):
     inv = invitation_create(
-        created_by=other_organizer, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_b
+        user=other_organizer, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_b
     )
     client.force_login(organizer)
     assert client.post(f"/accounts/invitations/{inv.pk}/withdraw/").status_code == 404
@@ -274,7 +268,7 @@ def test_invitations_outside_the_scope_cannot_be_withdrawn(client, organizer, ot
 def test_a_member_cannot_be_invited_twice(organizer, member, world):
     with pytest.raises(ValidationError, match="一名党员只能属于一个党支部"):
         invitation_create(
-            created_by=organizer, email=member.email, role_kind=R.MEMBER, organization=world.branch_a2
+            user=organizer, email=member.email, role_kind=R.MEMBER, organization=world.branch_a2
         )
 
 
@@ -297,11 +291,9 @@ def test_staff_see_every_invitation_and_organizers_those_of_their_subtree(
     client, organizer, other_organizer, staff, world
 ):
     invitation_create(
-        created_by=other_organizer, email="b@example.com", role_kind=R.MEMBER, organization=world.branch_b
+        user=other_organizer, email="b@example.com", role_kind=R.MEMBER, organization=world.branch_b
     )
-    invitation_create(
-        created_by=staff, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_a
-    )
+    invitation_create(user=staff, email="a@example.com", role_kind=R.MEMBER, organization=world.branch_a)
     client.force_login(staff)
     html = client.get("/accounts/invitations/").content.decode()
     assert "a@example.com" in html and "b@example.com" in html

@@ -112,9 +112,9 @@ def test_replacing_a_lecture_deletes_the_old_file(
     world, organizer, short_video, django_capture_on_commit_callbacks
 ):
     session = _class(world)
-    first = lecture_upload(session=session, upload=_upload(short_video, "a.mp4"), by=organizer)
+    first = lecture_upload(session=session, upload=_upload(short_video, "a.mp4"), user=organizer)
     with django_capture_on_commit_callbacks(execute=True):
-        second = lecture_upload(session=session, upload=_upload(short_video, "b.mp4"), by=organizer)
+        second = lecture_upload(session=session, upload=_upload(short_video, "b.mp4"), user=organizer)
     assert not private_storage().exists(first.video.name)
     assert private_storage().exists(second.video.name)
     assert Lecture.objects.get().original_name == "b.mp4"
@@ -122,7 +122,7 @@ def test_replacing_a_lecture_deletes_the_old_file(
 
 def test_an_organizer_removes_a_lecture(world, organizer, short_video, django_capture_on_commit_callbacks):
     session = _class(world)
-    lecture = lecture_upload(session=session, upload=_upload(short_video), by=organizer)
+    lecture = lecture_upload(session=session, upload=_upload(short_video), user=organizer)
     with django_capture_on_commit_callbacks(execute=True):
         resp = client_for(organizer).post(f"/live/{session.pk}/lecture/remove/")
     assert resp.status_code == 302
@@ -132,7 +132,7 @@ def test_an_organizer_removes_a_lecture(world, organizer, short_video, django_ca
 
 def test_a_lecture_cannot_change_once_the_class_started(world, organizer, short_video):
     session = _class(world)
-    lecture_upload(session=session, upload=_upload(short_video), by=organizer)
+    lecture_upload(session=session, upload=_upload(short_video), user=organizer)
     LiveSession.objects.filter(pk=session.pk).update(status=S.LIVE)
     client = client_for(organizer)
     resp = client.post(f"/live/{session.pk}/lecture/", {"video": _upload(short_video, "new.mp4")})
@@ -144,7 +144,7 @@ def test_a_lecture_cannot_change_once_the_class_started(world, organizer, short_
 
 def test_an_organizer_stops_a_broadcast(world, organizer, short_video):
     session = _class(world)
-    lecture = lecture_upload(session=session, upload=_upload(short_video), by=organizer)
+    lecture = lecture_upload(session=session, upload=_upload(short_video), user=organizer)
     Lecture.objects.filter(pk=lecture.pk).update(state=L.BROADCASTING)
     assert client_for(organizer).post(f"/live/{session.pk}/lecture/stop/").status_code == 302
     assert Lecture.objects.get().state == L.STOPPING
@@ -171,7 +171,7 @@ def test_a_sales_session_has_no_lecture_page(world, merchant):
 
 def test_a_lecture_is_claimed_once(world, organizer, short_video):
     session = _class(world, starts_in=timedelta(minutes=-1))
-    lecture = lecture_upload(session=session, upload=_upload(short_video), by=organizer)
+    lecture = lecture_upload(session=session, upload=_upload(short_video), user=organizer)
     assert lecture_claim(lecture_id=lecture.pk)
     assert not lecture_claim(lecture_id=lecture.pk)
     assert Lecture.objects.get().state == L.STARTING
@@ -179,7 +179,7 @@ def test_a_lecture_is_claimed_once(world, organizer, short_video):
 
 def test_a_missed_lecture_is_reported_to_the_organizer(world, organizer, short_video):
     session = _class(world, starts_in=timedelta(minutes=10), length=timedelta(minutes=5))
-    lecture = lecture_upload(session=session, upload=_upload(short_video), by=organizer)
+    lecture = lecture_upload(session=session, upload=_upload(short_video), user=organizer)
     assert lecture_fail_stale(now=session.ends_at + timedelta(seconds=1)) == [lecture.pk]
     assert Lecture.objects.get().state == L.FAILED
     note = Notification.objects.get(user=organizer)
@@ -224,7 +224,7 @@ def test_a_scheduled_lecture_goes_on_air_by_itself_and_stops_at_the_end(
     lecture_stack, world, organizer, lecture_video
 ):
     session = _class(world, starts_in=timedelta(seconds=5), length=timedelta(seconds=20))
-    lecture = lecture_upload(session=session, upload=_upload(lecture_video), by=organizer)
+    lecture = lecture_upload(session=session, upload=_upload(lecture_video), user=organizer)
     lecture_stack.uploaded.append(lecture.video.name)
 
     # The classes' clock (beat, every 15 s) may turn the class live before the lecture's push does; what
@@ -268,8 +268,8 @@ def test_a_failing_lecture_is_reported_and_does_not_block_another_class(
 ):
     broken = _class(world, starts_in=timedelta(seconds=4), length=timedelta(seconds=30))
     good = _class(world, starts_in=timedelta(seconds=4), length=timedelta(seconds=30))
-    bad_lecture = lecture_upload(session=broken, upload=_upload(short_video, "broken.mp4"), by=organizer)
-    good_lecture = lecture_upload(session=good, upload=_upload(lecture_video), by=organizer)
+    bad_lecture = lecture_upload(session=broken, upload=_upload(short_video, "broken.mp4"), user=organizer)
+    good_lecture = lecture_upload(session=good, upload=_upload(lecture_video), user=organizer)
     lecture_stack.uploaded += [bad_lecture.video.name, good_lecture.video.name]
     # The file was damaged on disk after the upload.
     Path(bad_lecture.video.path).write_bytes(b"\x00" * 2048)

@@ -74,7 +74,7 @@ def test_it_refuses_playlists_scripts_and_text_under_a_video_name(world, organiz
     session = _class(world)
     upload = SimpleUploadedFile(f"lecture.{ext}", _hostile(kind, videos["other"]), content_type="video/mp4")
     with pytest.raises(ValidationError, match="不是可以播出的视频"):
-        lecture_upload(session=session, upload=upload, by=organizer)
+        lecture_upload(session=session, upload=upload, user=organizer)
     assert not Lecture.objects.exists()
 
 
@@ -89,7 +89,7 @@ def test_it_refuses_a_real_video_under_a_name_that_is_not_an_allowed_container(
     session = _class(world)
     upload = SimpleUploadedFile(name, videos["other"].read_bytes(), content_type="video/mp4")
     with pytest.raises(ValidationError):
-        lecture_upload(session=session, upload=upload, by=organizer)
+        lecture_upload(session=session, upload=upload, user=organizer)
     assert not Lecture.objects.exists()
 
 
@@ -97,7 +97,7 @@ def test_it_refuses_a_video_whose_content_is_another_container_than_its_name(wor
     session = _class(world)
     upload = SimpleUploadedFile("lecture.mkv", videos["other"].read_bytes(), content_type="video/x-matroska")
     with pytest.raises(ValidationError):
-        lecture_upload(session=session, upload=upload, by=organizer)
+        lecture_upload(session=session, upload=upload, user=organizer)
 
 
 @pytest.mark.parametrize("ext", ["mkv", "flv", "mov", "webm"])
@@ -106,7 +106,7 @@ def test_it_takes_the_real_containers(world, organizer, videos, ext):
     upload = SimpleUploadedFile(
         f"第{ext}课.{ext.upper()}", videos[ext].read_bytes(), content_type="video/mp4"
     )
-    lecture = lecture_upload(session=session, upload=upload, by=organizer)
+    lecture = lecture_upload(session=session, upload=upload, user=organizer)
     assert lecture.duration_seconds > 1 and lecture.video_codec in ("h264", "vp8")
     assert lecture.original_name == f"第{ext}课.{ext.upper()}"
 
@@ -114,7 +114,7 @@ def test_it_takes_the_real_containers(world, organizer, videos, ext):
 def test_a_lecture_is_stored_privately_under_a_random_name(world, organizer, videos, settings):
     session = _class(world)
     upload = SimpleUploadedFile("img%03d 第一课.mp4", videos["other"].read_bytes(), content_type="video/mp4")
-    lecture = lecture_upload(session=session, upload=upload, by=organizer)
+    lecture = lecture_upload(session=session, upload=upload, user=organizer)
     name = lecture.video.name
     assert name.startswith("lectures/") and name.endswith(".mp4")
     assert "%" not in name and "第一课" not in name and len(Path(name).stem) == 32
@@ -164,7 +164,7 @@ def dev_media_urls(settings):
 def test_media_serves_covers_but_never_a_lecture(world, organizer, member, videos, settings, dev_media_urls):
     session = _class(world)
     upload = SimpleUploadedFile("lecture.mp4", videos["other"].read_bytes(), content_type="video/mp4")
-    lecture = lecture_upload(session=session, upload=upload, by=organizer)
+    lecture = lecture_upload(session=session, upload=upload, user=organizer)
     cover = Path(settings.MEDIA_ROOT) / "covers" / "a.png"
     cover.parent.mkdir(parents=True)
     cover.write_bytes(b"\x89PNG\r\n\x1a\n")
@@ -187,7 +187,7 @@ def test_ffmpeg_never_follows_a_playlist_even_if_one_was_stored(world, organizer
     lecture = lecture_upload(
         session=session,
         upload=SimpleUploadedFile("ok.mp4", videos["other"].read_bytes(), content_type="video/mp4"),
-        by=organizer,
+        user=organizer,
     )
     out = tmp_path / "out.flv"
     good = subprocess.run(broadcast_argv(lecture, str(out), 2), capture_output=True, timeout=120, check=False)

@@ -182,8 +182,8 @@ def test_a_masked_comment_is_stored_masked(live, member):
 
 def test_a_moderator_removes_a_comment_once_and_it_is_logged(live, member, organizer):
     comment = comment_post(session=live, user=member, text="广告")
-    assert comment_remove(session=live, comment_id=comment.pk, actor=organizer) is True
-    assert comment_remove(session=live, comment_id=comment.pk, actor=organizer) is False
+    assert comment_remove(session=live, comment_id=comment.pk, user=organizer) is True
+    assert comment_remove(session=live, comment_id=comment.pk, user=organizer) is False
     comment.refresh_from_db()
     assert comment.removed_by == organizer
     log = ModerationAction.objects.get()
@@ -198,19 +198,19 @@ def test_a_moderator_removes_a_comment_once_and_it_is_logged(live, member, organ
 def test_only_moderators_remove_mute_or_set_slow_mode(live, member, official, other_organizer):
     comment = comment_post(session=live, user=member, text="你好")
     for actor in (member, official, other_organizer):
-        assert refusal(comment_remove, session=live, comment_id=comment.pk, actor=actor).code == "forbidden"
-        assert refusal(mute_create, session=live, user_id=member.pk, actor=actor).code == "forbidden"
-        assert refusal(session_slow_mode_set, session=live, seconds=10, actor=actor).code == "forbidden"
+        assert refusal(comment_remove, session=live, comment_id=comment.pk, user=actor).code == "forbidden"
+        assert refusal(mute_create, session=live, target_id=member.pk, user=actor).code == "forbidden"
+        assert refusal(session_slow_mode_set, session=live, seconds=10, user=actor).code == "forbidden"
     assert not ModerationAction.objects.exists()
 
 
 def test_a_muted_person_cannot_comment_until_unmuted(live, member, organizer):
     comment_post(session=live, user=member, text="大家好")
-    assert mute_create(session=live, user_id=member.pk, actor=organizer) is True
-    assert mute_create(session=live, user_id=member.pk, actor=organizer) is False
+    assert mute_create(session=live, target_id=member.pk, user=organizer) is True
+    assert mute_create(session=live, target_id=member.pk, user=organizer) is False
     assert refusal(comment_post, session=live, user=member, text="我还在").code == "muted"
-    assert mute_delete(session=live, user_id=member.pk, actor=organizer) is True
-    assert mute_delete(session=live, user_id=member.pk, actor=organizer) is False
+    assert mute_delete(session=live, target_id=member.pk, user=organizer) is True
+    assert mute_delete(session=live, target_id=member.pk, user=organizer) is False
     assert comment_post(session=live, user=member, text="我回来了")
     assert list(ModerationAction.objects.order_by("created_at").values_list("action", flat=True)) == [
         "mute",
@@ -219,9 +219,9 @@ def test_a_muted_person_cannot_comment_until_unmuted(live, member, organizer):
 
 
 def test_bad_input_to_moderation_changes_nothing(live, staff):
-    assert refusal(comment_remove, session=live, comment_id=999999, actor=staff).code == "not_found"
+    assert refusal(comment_remove, session=live, comment_id=999999, user=staff).code == "not_found"
     for bad in (-1, 301, "10", True, None):
-        assert refusal(session_slow_mode_set, session=live, seconds=bad, actor=staff).code == "invalid"
+        assert refusal(session_slow_mode_set, session=live, seconds=bad, user=staff).code == "invalid"
     assert not Mute.objects.exists() and not ModerationAction.objects.exists()
 
 
@@ -238,16 +238,16 @@ def test_only_people_of_the_room_can_be_muted_and_every_other_id_gets_the_same_r
     elsewhere = f.LiveSessionFactory(host_organization=world.root_a, status=LiveSession.Status.LIVE)
     f.CommentFactory(session=elsewhere, author=official, text="在另一场")
     refusals = {
-        refusal(mute_create, session=live, user_id=uid, actor=staff).message
+        refusal(mute_create, session=live, target_id=uid, user=staff).message
         for uid in (organizer.pk, staff.pk, outsider.pk, official.pk, 999999, -1, 2**70, "1", 1.0, None, True)
     }
     assert len(refusals) == 1  # one message for all: nothing to tell them apart
     assert not Mute.objects.exists() and not ModerationAction.objects.exists()
-    assert mute_create(session=live, user_id=member.pk, actor=organizer) is True
-    assert mute_create(session=live, user_id=viewer.pk, actor=organizer) is True
-    assert mute_delete(session=live, user_id=outsider.pk, actor=organizer) is False
-    assert mute_delete(session=live, user_id="x", actor=organizer) is False
-    assert mute_delete(session=live, user_id=viewer.pk, actor=organizer) is True
+    assert mute_create(session=live, target_id=member.pk, user=organizer) is True
+    assert mute_create(session=live, target_id=viewer.pk, user=organizer) is True
+    assert mute_delete(session=live, target_id=outsider.pk, user=organizer) is False
+    assert mute_delete(session=live, target_id="x", user=organizer) is False
+    assert mute_delete(session=live, target_id=viewer.pk, user=organizer) is True
 
 
 @pytest.mark.django_db(transaction=True)

@@ -41,7 +41,7 @@ class CommentAdmin(_ReadOnly):
         removed = 0
         for comment in queryset.select_related("session"):
             try:
-                removed += comment_remove(session=comment.session, comment_id=comment.pk, actor=request.user)
+                removed += comment_remove(session=comment.session, comment_id=comment.pk, user=request.user)
             except RoomError as error:
                 self.message_user(request, error.message, messages.ERROR)
         self.message_user(request, _("%(n)d comments removed.") % {"n": removed}, messages.SUCCESS)

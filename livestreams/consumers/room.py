@@ -246,20 +246,20 @@ class RoomConsumer(JsonSocket):
             if comment_id is None:
                 raise RoomError("invalid", _("Say which comment (its id)."))
             await _call(
-                room_services.comment_remove, self.access.session, comment_id=comment_id, actor=self.user
+                room_services.comment_remove, self.access.session, comment_id=comment_id, user=self.user
             )
         elif kind in ("mute", "unmute"):
             user_id = _int_or_none(message.get("user_id"))
             if user_id is None:
                 raise RoomError("invalid", _("Say whom (their user_id)."))
             service = room_services.mute_create if kind == "mute" else room_services.mute_delete
-            await _call(service, self.access.session, user_id=user_id, actor=self.user)
+            await _call(service, self.access.session, target_id=user_id, user=self.user)
         else:
             await _call(
                 room_services.session_slow_mode_set,
                 self.access.session,
                 seconds=message.get("seconds"),
-                actor=self.user,
+                user=self.user,
             )
 
 

@@ -160,7 +160,7 @@ def _upcoming_series(ctx, organizer, details: ClassDetails, recurrence: Recurren
     ).exists()
     if exists:
         return
-    for _pc in party_class_schedule(by=organizer, details=details, recurrence=recurrence):
+    for _pc in party_class_schedule(user=organizer, details=details, recurrence=recurrence):
         ctx.count("upcoming Party classes", True)
 
 

@@ -80,10 +80,10 @@ class Recurrence:
 # --- Checks ------------------------------------------------------------------------------------
 
 
-def class_scope_check(*, by: User, details: ClassDetails) -> None:
+def class_scope_check(*, user: User, details: ClassDetails) -> None:
     """The host and every audience organization must be inside the organizer's subtrees; an alliance must be
     led by one of them. Raises PermissionDenied (the views only offer what is in scope)."""
-    scope = get_scope(by)
+    scope = get_scope(user)
     orgs = [details.host_organization, *details.audience_orgs, *details.audience_orgs_only]
     if any(not scope.manages_org_path(o.path) for o in orgs):
         raise PermissionDenied(_("You can only schedule classes for organizations you manage."))
@@ -247,12 +247,12 @@ def _check_details(details: ClassDetails) -> None:
 
 @transaction.atomic
 def party_class_schedule(
-    *, by: User, details: ClassDetails, recurrence: Recurrence | None = None
+    *, user: User, details: ClassDetails, recurrence: Recurrence | None = None
 ) -> list[PartyClass]:
     """Create a class, or every occurrence of a recurring one, notify the audience and arm the reminders."""
     from livestreams.services.reminders import reminders_arm
 
-    class_scope_check(by=by, details=details)
+    class_scope_check(user=user, details=details)
     _check_details(details)
     if recurrence is not None:
         occurrences = expand_recurrence(
@@ -261,7 +261,7 @@ def party_class_schedule(
             frequency=recurrence.frequency,
             until=recurrence.until,
         )
-        series = ClassSeries(frequency=recurrence.frequency, until=recurrence.until, created_by=by)
+        series = ClassSeries(frequency=recurrence.frequency, until=recurrence.until, created_by=user)
         series.full_clean()
         series.save()
     else:
@@ -277,7 +277,7 @@ def party_class_schedule(
         cover_name = default_storage.save(cover_name, details.cover)
     created = []
     for start, end in occurrences:
-        session = LiveSession(kind=LiveSession.Kind.PARTY_CLASS, status=S.SCHEDULED, created_by=by)
+        session = LiveSession(kind=LiveSession.Kind.PARTY_CLASS, status=S.SCHEDULED, created_by=user)
         pc = PartyClass(series=series)
         _apply(session, pc, details)
         session.starts_at, session.ends_at = start, end
@@ -297,14 +297,14 @@ def party_class_schedule(
 
 
 @transaction.atomic
-def party_class_update(*, by: User, party_class: PartyClass, details: ClassDetails) -> PartyClass:
+def party_class_update(*, user: User, party_class: PartyClass, details: ClassDetails) -> PartyClass:
     """Edit a class that has not started. Moving it re-arms its reminders; the audience (old and new) is told."""
     from livestreams.services.reminders import reminders_arm
 
     session = LiveSession.objects.select_for_update().get(pk=party_class.session_id)
     if session.status not in (S.DRAFT, S.SCHEDULED):
         raise ValidationError(_("Only a class that has not started can be edited."))
-    class_scope_check(by=by, details=details)
+    class_scope_check(user=user, details=details)
     _check_details(details)
     pc = PartyClass.objects.get(pk=session.pk)
     before_users = list(audience_users(session).only("id", "email", "is_active"))
@@ -326,7 +326,7 @@ def party_class_update(*, by: User, party_class: PartyClass, details: ClassDetai
 @transaction.atomic
 def party_class_cancel(
     *,
-    by: User,
+    user: User,
     party_class: PartyClass,
     reason: str = "",
     following: bool = False,
@@ -358,7 +358,7 @@ def party_class_cancel(
 
 
 @transaction.atomic
-def party_class_set_replay(*, by: User, party_class: PartyClass, replay_url: str) -> PartyClass:
+def party_class_set_replay(*, user: User, party_class: PartyClass, replay_url: str) -> PartyClass:
     session = LiveSession.objects.select_for_update().get(pk=party_class.session_id)
     session.replay_url = replay_url.strip()
     session.full_clean()

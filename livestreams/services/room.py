@@ -265,31 +265,31 @@ def comment_post(*, session: LiveSession, user: User, text: str, now: datetime |
     return comment
 
 
-def _require_moderator(session: LiveSession, actor: User) -> None:
-    if not can_manage(actor, session):
+def _require_moderator(session: LiveSession, user: User) -> None:
+    if not can_manage(user, session):
         raise RoomError("forbidden", _("Only the moderators of this session can do that."))
 
 
-def _log(session: LiveSession, actor: User, action: str, **fields: Any) -> None:
-    entry = ModerationAction(session=session, actor=actor, action=action, **fields)
+def _log(session: LiveSession, user: User, action: str, **fields: Any) -> None:
+    entry = ModerationAction(session=session, actor=user, action=action, **fields)
     entry.full_clean(exclude=["session", "actor", "target_user", "comment"])
     entry.save()
 
 
 @transaction.atomic
-def comment_remove(*, session: LiveSession, comment_id: int, actor: User) -> bool:
+def comment_remove(*, session: LiveSession, comment_id: int, user: User) -> bool:
     """Remove a comment from the room. True when this call removed it; False when it was already removed."""
-    _require_moderator(session, actor)
+    _require_moderator(session, user)
     comment = Comment.objects.filter(session=session, pk=comment_id).first()
     if comment is None:
         raise RoomError("not_found", _("That comment does not exist in this session."))
     now = timezone.now()
     changed = Comment.objects.filter(pk=comment.pk, removed_at__isnull=True).update(
-        removed_at=now, removed_by=actor
+        removed_at=now, removed_by=user
     )
     if not changed:
         return False
-    _log(session, actor, ModerationAction.Action.REMOVE_COMMENT, comment=comment, target_user=comment.author)
+    _log(session, user, ModerationAction.Action.REMOVE_COMMENT, comment=comment, target_user=comment.author)
     _publish(session.pk, {"type": "comment_removed", "id": comment.pk})
     return True
 
@@ -319,48 +319,48 @@ def _shown_name(target: User, commented: bool) -> str | None:
 
 
 @transaction.atomic
-def mute_create(*, session: LiveSession, user_id: int, actor: User) -> bool:
+def mute_create(*, session: LiveSession, target_id: int, user: User) -> bool:
     """Mute a person for the rest of the session. False when they were muted already.
 
     Only people who joined or commented in the session, and not its moderators; every other id gets the
     same refusal (it must not tell whether the id exists, is staff or was ever in the room)."""
-    _require_moderator(session, actor)
-    found = _participant(session, user_id)
+    _require_moderator(session, user)
+    found = _participant(session, target_id)
     if found is None or can_manage(found[0], session):
         raise RoomError(
             "not_found",
             _("Only people who joined or commented in this session can be muted, and not its moderators."),
         )
     target, commented = found
-    _mute, created = Mute.objects.get_or_create(session=session, user=target, defaults={"muted_by": actor})
+    _mute, created = Mute.objects.get_or_create(session=session, user=target, defaults={"muted_by": user})
     if not created:
         return False
-    _log(session, actor, ModerationAction.Action.MUTE, target_user=target)
+    _log(session, user, ModerationAction.Action.MUTE, target_user=target)
     _publish(session.pk, {"type": "muted", "user_id": target.pk, "name": _shown_name(target, commented)})
     return True
 
 
 @transaction.atomic
-def mute_delete(*, session: LiveSession, user_id: int, actor: User) -> bool:
+def mute_delete(*, session: LiveSession, target_id: int, user: User) -> bool:
     """Let a muted person comment again. False when they were not muted (whoever the id is)."""
-    _require_moderator(session, actor)
-    if type(user_id) is not int:
+    _require_moderator(session, user)
+    if type(target_id) is not int:
         return False
-    mute = Mute.objects.filter(session=session, user_id=user_id).select_related("user").first()
+    mute = Mute.objects.filter(session=session, user_id=target_id).select_related("user").first()
     if mute is None:
         return False
     target = mute.user
     mute.delete()
     commented = Comment.objects.filter(session=session, author=target).exists()
-    _log(session, actor, ModerationAction.Action.UNMUTE, target_user=target)
+    _log(session, user, ModerationAction.Action.UNMUTE, target_user=target)
     _publish(session.pk, {"type": "unmuted", "user_id": target.pk, "name": _shown_name(target, commented)})
     return True
 
 
 @transaction.atomic
-def session_slow_mode_set(*, session: LiveSession, seconds: int, actor: User) -> bool:
+def session_slow_mode_set(*, session: LiveSession, seconds: int, user: User) -> bool:
     """Set the least time between two comments of one person (0 = off). False when it was already so."""
-    _require_moderator(session, actor)
+    _require_moderator(session, user)
     if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= SLOW_MODE_MAX_SECONDS:
         raise RoomError(
             "invalid", _("Slow mode must be between 0 and %(max)d seconds.") % {"max": SLOW_MODE_MAX_SECONDS}
@@ -373,7 +373,7 @@ def session_slow_mode_set(*, session: LiveSession, seconds: int, actor: User) ->
     session.slow_mode_seconds = seconds
     if not changed:
         return False
-    _log(session, actor, ModerationAction.Action.SLOW_MODE, detail=str(seconds))
+    _log(session, user, ModerationAction.Action.SLOW_MODE, detail=str(seconds))
     _publish(session.pk, {"type": "slow_mode", "seconds": seconds})
     return True
 

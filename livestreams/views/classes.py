@@ -167,7 +167,7 @@ def class_new(request):
         if form.is_valid():
             try:
                 created = party_class_schedule(
-                    by=request.user, details=form.details(), recurrence=form.recurrence()
+                    user=request.user, details=form.details(), recurrence=form.recurrence()
                 )
             except ValidationError as exc:
                 form_add_service_errors(form, exc)
@@ -196,7 +196,7 @@ def class_edit(request, pk: int):
         form = PartyClassForm(request.POST, request.FILES, user=request.user, instance=pc)
         if form.is_valid():
             try:
-                party_class_update(by=request.user, party_class=pc, details=form.details())
+                party_class_update(user=request.user, party_class=pc, details=form.details())
             except ValidationError as exc:
                 form_add_service_errors(form, exc)
             else:
@@ -214,7 +214,7 @@ def class_cancel(request, pk: int):
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         n = party_class_cancel(
-            by=request.user,
+            user=request.user,
             party_class=pc,
             reason=form.cleaned_data["reason"],
             following=form.cleaned_data["following"],
@@ -235,7 +235,7 @@ def class_replay(request, pk: int):
     pc = _get_managed_class(request.user, pk)
     form = ReplayForm(request.POST)
     if form.is_valid():
-        party_class_set_replay(by=request.user, party_class=pc, replay_url=form.cleaned_data["replay_url"])
+        party_class_set_replay(user=request.user, party_class=pc, replay_url=form.cleaned_data["replay_url"])
         messages.success(request, _("Replay link saved."))
     else:
         messages.error(request, _("Enter a valid web address for the replay."))

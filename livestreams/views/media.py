@@ -258,7 +258,7 @@ def lecture(request, pk: int):
         form = LectureForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                media.lecture_upload(session=session, upload=form.cleaned_data["video"], by=request.user)
+                media.lecture_upload(session=session, upload=form.cleaned_data["video"], user=request.user)
             except ValidationError as exc:
                 form_add_service_errors(form, exc, field="video")
             else:

@@ -108,8 +108,8 @@ def test_the_demo_merchant_sees_their_sessions_and_the_organizer_their_inbox(cli
 def test_every_pending_demo_session_is_a_draft_a_building_organizer_can_review():
     """Issue 11, item 19: the room demo seeded a pending session that was scheduled, public and had no
     building, so only hub staff could review it."""
-    from hub.models import Role
     from livestreams.selectors.sales import can_review, sales_inbox
+    from partyorgs.models import Role
 
     seed()
     organizers = [r.user for r in Role.objects.filter(kind=Role.Kind.ORGANIZER).select_related("user")]

@@ -8,7 +8,7 @@ EVERYONE = ["organizer", "merchant", "official", "member", "outsider", "staff", 
 
 def setup(w):
     w.invitation = invitation_create(
-        created_by=w.organizer,
+        user=w.organizer,
         email="invited@example.com",
         role_kind=Invitation.RoleKind.MEMBER,
         organization=w.world.branch_a,

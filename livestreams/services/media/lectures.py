@@ -53,7 +53,7 @@ def _probe_upload(upload: UploadedFile[bytes], container: str) -> MediaInfo:
 
 @transaction.atomic
 def lecture_upload(
-    *, session: LiveSession, upload: UploadedFile[bytes], by: User, now: datetime | None = None
+    *, session: LiveSession, upload: UploadedFile[bytes], user: User, now: datetime | None = None
 ) -> Lecture:
     """Attach a recorded lecture to a Party class (replacing an earlier one) for broadcast at its start."""
     now = now or timezone.now()
@@ -97,7 +97,7 @@ def lecture_upload(
         duration_seconds=info.duration,
         video_codec=info.video_codec[:40],
         audio_codec=info.audio_codec[:40],
-        uploaded_by=by,
+        uploaded_by=user,
         uploaded_at=now,
     )
     lecture.video.save(file_name, upload, save=False)  # stored under a random name
