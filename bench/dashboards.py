@@ -102,30 +102,7 @@ def reset_sequence(model) -> None:
 
 def generate(args) -> None:
     require_postgres()
-    from hub.models import User
-    from livestreams.models import (
-        Attendance,
-        LiveSession,
-        PartyClass,
-        PresenceInterval,
-        SalesResult,
-        SalesSession,
-        SessionAudience,
-    )
-    from partyorgs.models import (
-        Alliance,
-        AllianceMembership,
-        Building,
-        Enterprise,
-        Incubator,
-        IncubatorTenant,
-        Industry,
-        PartyMember,
-        PartyOrganization,
-        Region,
-        Role,
-    )
-    from partyorgs.validators import make_credit_code
+    from partyorgs.models import Region
 
     rng = random.Random(args.seed)
     call_command("migrate", "--noinput", verbosity=0)
@@ -133,7 +110,6 @@ def generate(args) -> None:
         say(f"{DISTRICT} exists already; drop and re-create the database to generate again.")
         return
     started = time.monotonic()
-    K = PartyOrganization.Kind
 
     with transaction.atomic():
         district = Region.objects.create(
@@ -143,276 +119,341 @@ def generate(args) -> None:
             Region.objects.create(name=f"大数据{i + 1}号街道", kind=Region.Kind.SUBDISTRICT, parent=district)
             for i in range(args.subdistricts)
         ]
-        tree = PartyOrganization.objects
-        roots, committees, branches = [], [], []
-        for sub in subs:
-            root = tree.add_root(
-                create_kwargs={"name": f"{sub.name}党工委", "kind": K.WORKING_COMMITTEE, "region": sub}
-            )
-            roots.append(root)
-            for c in range(5):
-                root.refresh_from_db()
-                committee = tree.add_child(
-                    root,
-                    create_kwargs={"name": f"{sub.name}第{c + 1}党委", "kind": K.COMMITTEE, "region": sub},
-                )
-                committees.append(committee)
-                for b in range(6):
-                    committee.refresh_from_db()
-                    branches.append(
-                        tree.add_child(
-                            committee,
-                            create_kwargs={
-                                "name": f"{committee.name}第{b + 1}支部",
-                                "kind": K.BRANCH,
-                                "region": sub,
-                            },
-                        )
-                    )
+        roots, committees, branches = make_organizations(subs)
         say(f"{len(roots) + len(committees) + len(branches)} Party organizations")
-
-        buildings = []
-        for i, committee in enumerate(committees[::2]):
-            buildings.append(
-                Building.objects.create(
-                    name=f"大数据楼宇{i + 1:02d}",
-                    kind=Building.Kind.BUILDING,
-                    region=committee.region,
-                    party_organization=committee,
-                )
-            )
-        industries = [c for c, _ in Industry.choices]
-        enterprises = Enterprise.objects.bulk_create(
-            [
-                Enterprise(
-                    name=f"大数据直播电商{i:05d}有限公司",
-                    credit_code=make_credit_code("91", "410103", f"BN{i:06d}"),
-                    industry=rng.choice(industries),
-                    region=(b := rng.choice(buildings)).region,
-                    building=b,
-                    party_organization=rng.choice(
-                        [x for x in branches if x.path.startswith(b.party_organization.path)]
-                    ),
-                    branch_mode=Enterprise.BranchMode.JOINT,
-                )
-                for i in range(args.enterprises)
-            ],
-            batch_size=1000,
-        )
-        for sub, root in zip(subs, roots, strict=True):
-            alliance = Alliance.objects.create(name=f"{sub.name}党建联盟", region=sub, lead_organization=root)
-            members = [b for b in branches if b.region_id == sub.id][:10]
-            AllianceMembership.objects.bulk_create(
-                [AllianceMembership(alliance=alliance, organization=o) for o in members]
-            )
-        statuses = (
-            [IncubatorTenant.Status.MOVED_IN] * 6
-            + [IncubatorTenant.Status.GRADUATED] * 2
-            + [IncubatorTenant.Status.LEFT]
-        )
-        tenants = []
-        for b in buildings:
-            incubator = Incubator.objects.create(name=f"{b.name}孵化器", building=b, workstations=80)
-            for t in range(40):
-                tenants.append(
-                    IncubatorTenant(
-                        incubator=incubator,
-                        name=f"{b.name}创客{t:02d}",
-                        kind=rng.choice(IncubatorTenant.Kind.values),
-                        industry=rng.choice(industries),
-                        status=rng.choice(statuses),
-                        moved_in_on=date(2022, 1, 1) + timedelta(days=rng.randrange(900)),
-                    )
-                )
-        IncubatorTenant.objects.bulk_create(tenants, batch_size=1000)
-
-        # People: members of every branch (their accounts are also the viewers of the rooms).
-        first_user = next_id(User)
-        users = [
-            User(
-                id=first_user + i, email=f"bench.member{i:06d}@example.com", name=f"党员{i:06d}", password="!"
-            )
-            for i in range(args.members)
-        ]
-        copy_objects(User, users)
-        reset_sequence(User)
-        first_member = next_id(PartyMember)
-        member_rows = [
-            PartyMember(
-                id=first_member + i,
-                user_id=u.id,
-                branch_id=branches[i % len(branches)].id,
-                joined_on=date(2000, 1, 1) + timedelta(days=i % 8000),
-            )
-            for i, u in enumerate(users)
-        ]
-        copy_objects(PartyMember, member_rows)
-        reset_sequence(PartyMember)
-        members_of = {}
-        for m in member_rows:
-            members_of.setdefault(m.branch_id, []).append(m)
-        official = User.objects.create_user(OFFICIAL, password=args.password, name="大数据区领导")
-        Role.objects.create(user=official, kind=Role.Kind.OFFICIAL, region=district)
-        sub_official = User.objects.create_user(SUB_OFFICIAL, password=args.password, name="大数据街道领导")
-        Role.objects.create(user=sub_official, kind=Role.Kind.OFFICIAL, region=subs[0])
+        buildings, enterprises, tenants = make_places(args, rng, subs, roots, committees, branches)
+        first_user, users, members_of = make_people(args, district, subs, branches)
         say(f"{len(users)} members, {len(enterprises)} enterprises, {len(tenants)} incubator tenants")
-
-        # Sessions: three years up to today, and a month ahead.
-        now = timezone.now()
-        horizon_start = now - timedelta(days=3 * 365)
-        span = (now + timedelta(days=30) - horizon_start).total_seconds()
-        first_session = next_id(LiveSession)
-        sessions, classes, sales, results = [], [], [], []
-        class_kinds = [PartyClass.ClassKind.PARTY_LECTURE] * 7 + [
-            PartyClass.ClassKind.THEMED_DAY,
-            PartyClass.ClassKind.STUDY,
-            PartyClass.ClassKind.GENERAL_MEETING,
-        ]
-        platforms = SalesSession.Platform.values
-        for i in range(args.sessions):
-            sid = first_session + i
-            starts = horizon_start + timedelta(seconds=rng.random() * span)
-            starts = starts.replace(minute=0, second=0, microsecond=0)
-            hours = rng.choice([1, 1, 1.5, 2, 2, 3, 6])
-            ends = starts + timedelta(hours=hours)
-            roll = rng.random()
-            kind = "party_class" if roll < 0.40 else "sales" if roll < 0.95 else "promotion"
-            s = LiveSession(
-                id=sid,
-                kind=kind,
-                title=f"场次{i:06d}",
-                starts_at=starts,
-                ends_at=ends,
-                visibility=LiveSession.Visibility.AUDIENCE
-                if kind == "party_class"
-                else LiveSession.Visibility.PUBLIC,
-            )
-            if kind == "sales":
-                ent = rng.choice(enterprises)
-                s.host_enterprise_id, s.region_id = ent.id, ent.region_id
-                s.playback = LiveSession.Playback.HUB if rng.random() < 0.3 else LiveSession.Playback.EXTERNAL
-            else:
-                org = rng.choice(branches) if kind == "party_class" else rng.choice(roots)
-                s.host_organization_id, s.region_id = org.id, org.region_id
-            if ends < now:
-                if rng.random() < 0.01:
-                    s.status = LiveSession.Status.CANCELLED
-                else:
-                    s.status, s.went_live_at, s.ended_at = LiveSession.Status.ENDED, starts, ends
-                    s.peak_viewers = rng.randrange(5, 400)
-            elif starts < now:
-                s.status, s.went_live_at = LiveSession.Status.LIVE, starts
-            else:
-                s.status = LiveSession.Status.SCHEDULED
-            s.created_at = s.updated_at = starts - timedelta(days=3)
-            sessions.append(s)
-            if kind == "party_class":
-                classes.append(PartyClass(session_id=sid, class_kind=rng.choice(class_kinds)))
-            elif kind == "sales":
-                sales.append(
-                    SalesSession(
-                        session_id=sid,
-                        enterprise_id=s.host_enterprise_id,
-                        platform=rng.choice(platforms),
-                        approval=SalesSession.Approval.APPROVED,
-                    )
-                )
-                if s.status == LiveSession.Status.ENDED:
-                    gmv = Decimal(rng.randrange(100, 2_000_000)) / 100
-                    results.append(
-                        SalesResult(
-                            sales_session_id=sid,
-                            gmv=gmv,
-                            orders=rng.randrange(1, 3000),
-                            peak_viewers=rng.randrange(10, 5000),
-                            viewers=rng.randrange(100, 50000),
-                            flagged=rng.random() < 0.01,
-                        )
-                    )
-        copy_objects(LiveSession, sessions)
-        reset_sequence(LiveSession)
-        copy_objects(PartyClass, classes)
-        # Audiences: most classes are for the host branch, some for every branch of the committee above it.
-        parent_of = {b.id: next(c for c in committees if b.path.startswith(c.path)) for b in branches}
-        first_audience = next_id(SessionAudience)
-        audiences = []
-        for s in sessions:
-            if s.kind == "party_class":
-                org = parent_of[s.host_organization_id] if rng.random() < 0.3 else None
-                audiences.append(
-                    SessionAudience(
-                        id=first_audience + len(audiences),
-                        session_id=s.id,
-                        organization_id=org.id if org else s.host_organization_id,
-                        include_subtree=True,
-                    )
-                )
-        copy_objects(SessionAudience, audiences)
-        reset_sequence(SessionAudience)
-        copy_objects(SalesSession, sales)
-        first_result = next_id(SalesResult)
-        for i, r in enumerate(results):
-            r.id = first_result + i
-        copy_objects(SalesResult, results)
-        reset_sequence(SalesResult)
-        say(
-            f"{len(sessions)} sessions ({len(classes)} classes, {len(sales)} sales with {len(results)} results)"
-        )
-
-        # Attendance of the classes that ended: the branch's members, some absent, a few excused.
-        ended_classes = [
-            s for s in sessions if s.kind == "party_class" and s.status == LiveSession.Status.ENDED
-        ]
-        per_class = max(1, args.attendance // max(1, len(ended_classes)))
-        first_att = next_id(Attendance)
-
-        def attendance_rows():
-            n = 0
-            for s in ended_classes:
-                for m in rng.sample(
-                    members_of[s.host_organization_id],
-                    min(per_class, len(members_of[s.host_organization_id])),
-                ):
-                    roll = rng.random()
-                    yield Attendance(
-                        id=first_att + n,
-                        session_id=s.id,
-                        member_id=m.id,
-                        attended=roll < 0.8,
-                        excused=0.8 <= roll < 0.88,
-                        seconds_watched=int(roll * 3600),
-                    )
-                    n += 1
-
-        n_att = copy_objects(Attendance, attendance_rows())
-        reset_sequence(Attendance)
-        say(f"{n_att} attendance records")
-
-        # Presence in the hub's own rooms: people joining sessions that went live, some twice.
-        in_rooms = [
-            s for s in sessions if s.went_live_at is not None and s.playback == LiveSession.Playback.HUB
-        ]
-        first_presence = next_id(PresenceInterval)
-
-        def presence_rows():
-            for n in range(args.presence):
-                s = in_rooms[n % len(in_rooms)]
-                joined = s.went_live_at + timedelta(minutes=rng.randrange(0, 50))
-                yield PresenceInterval(
-                    id=first_presence + n,
-                    session_id=s.id,
-                    user_id=first_user + rng.randrange(args.members),
-                    joined_at=joined,
-                    left_at=joined + timedelta(minutes=rng.randrange(1, 60)),
-                )
-
-        n_presence = copy_objects(PresenceInterval, presence_rows())
-        reset_sequence(PresenceInterval)
-        say(f"{n_presence} presence intervals")
+        sessions = make_sessions(args, rng, enterprises, roots, committees, branches)
+        make_attendance(args, rng, sessions, members_of)
+        make_presence(args, rng, sessions, first_user)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     say(f"generated in {time.monotonic() - started:.0f} s")
-    # What Celery beat would have done while these sessions ended: tally them (here the whole backlog).
+    tally_backlog()
+
+
+def make_organizations(subs) -> tuple[list, list, list]:
+    """Per subdistrict: a working committee, 5 Party committees under it and 6 branches under each."""
+    from partyorgs.models import PartyOrganization
+
+    K = PartyOrganization.Kind
+    tree = PartyOrganization.objects
+    roots, committees, branches = [], [], []
+    for sub in subs:
+        root = tree.add_root(
+            create_kwargs={"name": f"{sub.name}党工委", "kind": K.WORKING_COMMITTEE, "region": sub}
+        )
+        roots.append(root)
+        for c in range(5):
+            root.refresh_from_db()
+            committee = tree.add_child(
+                root,
+                create_kwargs={"name": f"{sub.name}第{c + 1}党委", "kind": K.COMMITTEE, "region": sub},
+            )
+            committees.append(committee)
+            for b in range(6):
+                committee.refresh_from_db()
+                branches.append(
+                    tree.add_child(
+                        committee,
+                        create_kwargs={
+                            "name": f"{committee.name}第{b + 1}支部",
+                            "kind": K.BRANCH,
+                            "region": sub,
+                        },
+                    )
+                )
+    return roots, committees, branches
+
+
+def make_places(args, rng, subs, roots, committees, branches) -> tuple[list, list, list]:
+    """Buildings (one per second committee), their enterprises and incubators, and an alliance per subdistrict."""
+    from partyorgs.models import (
+        Alliance,
+        AllianceMembership,
+        Building,
+        Enterprise,
+        Incubator,
+        IncubatorTenant,
+        Industry,
+    )
+    from partyorgs.validators import make_credit_code
+
+    buildings = []
+    for i, committee in enumerate(committees[::2]):
+        buildings.append(
+            Building.objects.create(
+                name=f"大数据楼宇{i + 1:02d}",
+                kind=Building.Kind.BUILDING,
+                region=committee.region,
+                party_organization=committee,
+            )
+        )
+    industries = [c for c, _ in Industry.choices]
+    enterprises = Enterprise.objects.bulk_create(
+        [
+            Enterprise(
+                name=f"大数据直播电商{i:05d}有限公司",
+                credit_code=make_credit_code("91", "410103", f"BN{i:06d}"),
+                industry=rng.choice(industries),
+                region=(b := rng.choice(buildings)).region,
+                building=b,
+                party_organization=rng.choice(
+                    [x for x in branches if x.path.startswith(b.party_organization.path)]
+                ),
+                branch_mode=Enterprise.BranchMode.JOINT,
+            )
+            for i in range(args.enterprises)
+        ],
+        batch_size=1000,
+    )
+    for sub, root in zip(subs, roots, strict=True):
+        alliance = Alliance.objects.create(name=f"{sub.name}党建联盟", region=sub, lead_organization=root)
+        members = [b for b in branches if b.region_id == sub.id][:10]
+        AllianceMembership.objects.bulk_create(
+            [AllianceMembership(alliance=alliance, organization=o) for o in members]
+        )
+    statuses = (
+        [IncubatorTenant.Status.MOVED_IN] * 6
+        + [IncubatorTenant.Status.GRADUATED] * 2
+        + [IncubatorTenant.Status.LEFT]
+    )
+    tenants = []
+    for b in buildings:
+        incubator = Incubator.objects.create(name=f"{b.name}孵化器", building=b, workstations=80)
+        for t in range(40):
+            tenants.append(
+                IncubatorTenant(
+                    incubator=incubator,
+                    name=f"{b.name}创客{t:02d}",
+                    kind=rng.choice(IncubatorTenant.Kind.values),
+                    industry=rng.choice(industries),
+                    status=rng.choice(statuses),
+                    moved_in_on=date(2022, 1, 1) + timedelta(days=rng.randrange(900)),
+                )
+            )
+    IncubatorTenant.objects.bulk_create(tenants, batch_size=1000)
+    return buildings, enterprises, tenants
+
+
+def make_people(args, district, subs, branches) -> tuple[int, list, dict]:
+    """Members of every branch (their accounts are also the viewers of the rooms) and the two officials.
+
+    Returns the first member's user id, the users and each branch's members."""
+    from hub.models import User
+    from partyorgs.models import PartyMember, Role
+
+    first_user = next_id(User)
+    users = [
+        User(id=first_user + i, email=f"bench.member{i:06d}@example.com", name=f"党员{i:06d}", password="!")
+        for i in range(args.members)
+    ]
+    copy_objects(User, users)
+    reset_sequence(User)
+    first_member = next_id(PartyMember)
+    member_rows = [
+        PartyMember(
+            id=first_member + i,
+            user_id=u.id,
+            branch_id=branches[i % len(branches)].id,
+            joined_on=date(2000, 1, 1) + timedelta(days=i % 8000),
+        )
+        for i, u in enumerate(users)
+    ]
+    copy_objects(PartyMember, member_rows)
+    reset_sequence(PartyMember)
+    members_of = {}
+    for m in member_rows:
+        members_of.setdefault(m.branch_id, []).append(m)
+    official = User.objects.create_user(OFFICIAL, password=args.password, name="大数据区领导")
+    Role.objects.create(user=official, kind=Role.Kind.OFFICIAL, region=district)
+    sub_official = User.objects.create_user(SUB_OFFICIAL, password=args.password, name="大数据街道领导")
+    Role.objects.create(user=sub_official, kind=Role.Kind.OFFICIAL, region=subs[0])
+    return first_user, users, members_of
+
+
+def make_sessions(args, rng, enterprises, roots, committees, branches) -> list:
+    """Sessions over three years up to today and a month ahead, with their class, sales and result rows."""
+    from livestreams.models import LiveSession, PartyClass, SalesResult, SalesSession, SessionAudience
+
+    now = timezone.now()
+    horizon_start = now - timedelta(days=3 * 365)
+    span = (now + timedelta(days=30) - horizon_start).total_seconds()
+    first_session = next_id(LiveSession)
+    sessions, classes, sales, results = [], [], [], []
+    class_kinds = [PartyClass.ClassKind.PARTY_LECTURE] * 7 + [
+        PartyClass.ClassKind.THEMED_DAY,
+        PartyClass.ClassKind.STUDY,
+        PartyClass.ClassKind.GENERAL_MEETING,
+    ]
+    platforms = SalesSession.Platform.values
+    for i in range(args.sessions):
+        starts = horizon_start + timedelta(seconds=rng.random() * span)
+        s = new_session(rng, first_session + i, i, starts, now, enterprises, roots, branches)
+        sessions.append(s)
+        if s.kind == "party_class":
+            classes.append(PartyClass(session_id=s.id, class_kind=rng.choice(class_kinds)))
+        elif s.kind == "sales":
+            sales.append(
+                SalesSession(
+                    session_id=s.id,
+                    enterprise_id=s.host_enterprise_id,
+                    platform=rng.choice(platforms),
+                    approval=SalesSession.Approval.APPROVED,
+                )
+            )
+            if s.status == LiveSession.Status.ENDED:
+                results.append(new_sales_result(rng, s.id))
+    copy_objects(LiveSession, sessions)
+    reset_sequence(LiveSession)
+    copy_objects(PartyClass, classes)
+    audiences = class_audiences(rng, sessions, committees, branches)
+    copy_objects(SessionAudience, audiences)
+    reset_sequence(SessionAudience)
+    copy_objects(SalesSession, sales)
+    first_result = next_id(SalesResult)
+    for i, r in enumerate(results):
+        r.id = first_result + i
+    copy_objects(SalesResult, results)
+    reset_sequence(SalesResult)
+    say(f"{len(sessions)} sessions ({len(classes)} classes, {len(sales)} sales with {len(results)} results)")
+    return sessions
+
+
+def new_session(rng, sid, i, starts, now, enterprises, roots, branches):
+    """One session starting at the hour of `starts`: 40 % classes, 55 % sales, 5 % promotions; its status
+    follows from its times (1 % of the past ones cancelled)."""
+    from livestreams.models import LiveSession
+
+    starts = starts.replace(minute=0, second=0, microsecond=0)
+    hours = rng.choice([1, 1, 1.5, 2, 2, 3, 6])
+    ends = starts + timedelta(hours=hours)
+    roll = rng.random()
+    kind = "party_class" if roll < 0.40 else "sales" if roll < 0.95 else "promotion"
+    s = LiveSession(
+        id=sid,
+        kind=kind,
+        title=f"场次{i:06d}",
+        starts_at=starts,
+        ends_at=ends,
+        visibility=LiveSession.Visibility.AUDIENCE
+        if kind == "party_class"
+        else LiveSession.Visibility.PUBLIC,
+    )
+    if kind == "sales":
+        ent = rng.choice(enterprises)
+        s.host_enterprise_id, s.region_id = ent.id, ent.region_id
+        s.playback = LiveSession.Playback.HUB if rng.random() < 0.3 else LiveSession.Playback.EXTERNAL
+    else:
+        org = rng.choice(branches) if kind == "party_class" else rng.choice(roots)
+        s.host_organization_id, s.region_id = org.id, org.region_id
+    if ends < now:
+        if rng.random() < 0.01:
+            s.status = LiveSession.Status.CANCELLED
+        else:
+            s.status, s.went_live_at, s.ended_at = LiveSession.Status.ENDED, starts, ends
+            s.peak_viewers = rng.randrange(5, 400)
+    elif starts < now:
+        s.status, s.went_live_at = LiveSession.Status.LIVE, starts
+    else:
+        s.status = LiveSession.Status.SCHEDULED
+    s.created_at = s.updated_at = starts - timedelta(days=3)
+    return s
+
+
+def new_sales_result(rng, sid):
+    from livestreams.models import SalesResult
+
+    gmv = Decimal(rng.randrange(100, 2_000_000)) / 100
+    return SalesResult(
+        sales_session_id=sid,
+        gmv=gmv,
+        orders=rng.randrange(1, 3000),
+        peak_viewers=rng.randrange(10, 5000),
+        viewers=rng.randrange(100, 50000),
+        flagged=rng.random() < 0.01,
+    )
+
+
+def class_audiences(rng, sessions, committees, branches) -> list:
+    """Most classes are for the host branch, some for every branch of the committee above it."""
+    from livestreams.models import SessionAudience
+
+    parent_of = {b.id: next(c for c in committees if b.path.startswith(c.path)) for b in branches}
+    first_audience = next_id(SessionAudience)
+    audiences = []
+    for s in sessions:
+        if s.kind == "party_class":
+            org = parent_of[s.host_organization_id] if rng.random() < 0.3 else None
+            audiences.append(
+                SessionAudience(
+                    id=first_audience + len(audiences),
+                    session_id=s.id,
+                    organization_id=org.id if org else s.host_organization_id,
+                    include_subtree=True,
+                )
+            )
+    return audiences
+
+
+def make_attendance(args, rng, sessions, members_of) -> None:
+    """Attendance of the classes that ended: the branch's members, some absent, a few excused."""
+    from livestreams.models import Attendance, LiveSession
+
+    ended_classes = [s for s in sessions if s.kind == "party_class" and s.status == LiveSession.Status.ENDED]
+    per_class = max(1, args.attendance // max(1, len(ended_classes)))
+    first_att = next_id(Attendance)
+
+    def attendance_rows():
+        n = 0
+        for s in ended_classes:
+            for m in rng.sample(
+                members_of[s.host_organization_id],
+                min(per_class, len(members_of[s.host_organization_id])),
+            ):
+                roll = rng.random()
+                yield Attendance(
+                    id=first_att + n,
+                    session_id=s.id,
+                    member_id=m.id,
+                    attended=roll < 0.8,
+                    excused=0.8 <= roll < 0.88,
+                    seconds_watched=int(roll * 3600),
+                )
+                n += 1
+
+    n_att = copy_objects(Attendance, attendance_rows())
+    reset_sequence(Attendance)
+    say(f"{n_att} attendance records")
+
+
+def make_presence(args, rng, sessions, first_user) -> None:
+    """Presence in the hub's own rooms: people joining sessions that went live, some twice."""
+    from livestreams.models import LiveSession, PresenceInterval
+
+    in_rooms = [s for s in sessions if s.went_live_at is not None and s.playback == LiveSession.Playback.HUB]
+    first_presence = next_id(PresenceInterval)
+
+    def presence_rows():
+        for n in range(args.presence):
+            s = in_rooms[n % len(in_rooms)]
+            joined = s.went_live_at + timedelta(minutes=rng.randrange(0, 50))
+            yield PresenceInterval(
+                id=first_presence + n,
+                session_id=s.id,
+                user_id=first_user + rng.randrange(args.members),
+                joined_at=joined,
+                left_at=joined + timedelta(minutes=rng.randrange(1, 60)),
+            )
+
+    n_presence = copy_objects(PresenceInterval, presence_rows())
+    reset_sequence(PresenceInterval)
+    say(f"{n_presence} presence intervals")
+
+
+def tally_backlog() -> None:
+    """What Celery beat would have done while these sessions ended: tally them (here the whole backlog)."""
     from hub.dashboards.services import tallies_refresh
 
     t, total = time.monotonic(), 0

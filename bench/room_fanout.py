@@ -77,52 +77,65 @@ class WSClient(asyncio.Protocol):
 
     def data_received(self, data):
         self.buf += data
-        if not self.handshaken:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buf[:end])
-            del self.buf[: end + 4]
-            if b" 101 " not in head.split(b"\r\n", 1)[0]:
-                if not self.opened.done():
-                    self.opened.set_exception(ConnectionError(head.split(b"\r\n", 1)[0].decode()))
-                self.transport.close()
-                return
-            self.handshaken = True
+        if not self.handshaken and not self._finish_handshake():
+            return
+        while (frame := self._pop_frame()) is not None:
+            self._handle_frame(*frame)
+
+    def _finish_handshake(self) -> bool:
+        """Reads the server's answer to the upgrade: False while it is incomplete, or when it is a refusal."""
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        head = bytes(self.buf[:end])
+        del self.buf[: end + 4]
+        status_line = head.split(b"\r\n", 1)[0]
+        if b" 101 " not in status_line:
             if not self.opened.done():
-                self.opened.set_result(self)
+                self.opened.set_exception(ConnectionError(status_line.decode()))
+            self.transport.close()
+            return False
+        self.handshaken = True
+        if not self.opened.done():
+            self.opened.set_result(self)
+        return True
+
+    def _pop_frame(self) -> tuple[int, int, bytes] | None:
+        """Takes the next whole frame off the buffer as (opcode, fin, payload); None until one has arrived."""
         buf = self.buf
-        while len(buf) >= 2:
-            b0, b1 = buf[0], buf[1]
-            length = b1 & 0x7F
-            offset = 2
-            if length == 126:
-                if len(buf) < 4:
-                    return
-                length = struct.unpack_from("!H", buf, 2)[0]
-                offset = 4
-            elif length == 127:
-                if len(buf) < 10:
-                    return
-                length = struct.unpack_from("!Q", buf, 2)[0]
-                offset = 10
-            if len(buf) < offset + length:
-                return
-            payload = bytes(buf[offset : offset + length])
-            del buf[: offset + length]
-            opcode = b0 & 0x0F
-            fin = b0 & 0x80
-            if opcode in (1, 0):
-                self.fragments += payload
-                if fin:
-                    text = self.fragments.decode()
-                    self.fragments = bytearray()
-                    self.on_text(text)
-            elif opcode == 9:
-                self.send(payload, opcode=0xA)
-            elif opcode == 8:
-                self.closed = True
-                self.transport.close()
+        if len(buf) < 2:
+            return None
+        b0, b1 = buf[0], buf[1]
+        length = b1 & 0x7F
+        offset = 2
+        if length == 126:
+            if len(buf) < 4:
+                return None
+            length = struct.unpack_from("!H", buf, 2)[0]
+            offset = 4
+        elif length == 127:
+            if len(buf) < 10:
+                return None
+            length = struct.unpack_from("!Q", buf, 2)[0]
+            offset = 10
+        if len(buf) < offset + length:
+            return None
+        payload = bytes(buf[offset : offset + length])
+        del buf[: offset + length]
+        return b0 & 0x0F, b0 & 0x80, payload
+
+    def _handle_frame(self, opcode: int, fin: int, payload: bytes) -> None:
+        if opcode in (1, 0):
+            self.fragments += payload
+            if fin:
+                text = self.fragments.decode()
+                self.fragments = bytearray()
+                self.on_text(text)
+        elif opcode == 9:
+            self.send(payload, opcode=0xA)
+        elif opcode == 8:
+            self.closed = True
+            self.transport.close()
 
     def send(self, data: bytes | str, opcode: int = 1):
         if isinstance(data, str):
@@ -156,6 +169,79 @@ async def open_ws(port: int, path: str, headers: dict, on_text) -> WSClient:
 # --- Viewer workers (separate processes) ----------------------------------------------------------------
 
 
+class Deliveries:
+    """What one worker's viewers received: every frame, and each bench comment's latency (post -> here, ms)."""
+
+    def __init__(self):
+        self.latencies = array("f")
+        self.comments = 0
+        self.frames = 0
+        self.duplicates = 0
+
+    def on_text(self, text):
+        self.frames += 1
+        if '"comment"' not in text:
+            return
+        now = time.time()
+        data = json.loads(text)
+        for event in data if isinstance(data, list) else [data]:
+            if event.get("type") == "comment" and event["text"].startswith("bench "):
+                self.comments += 1
+                self.latencies.append((now - float(event["text"].split()[2])) * 1000)
+
+
+class Joins:
+    """One worker's opens: the sockets that joined, how many failed, each join time, first open, last welcome."""
+
+    def __init__(self):
+        self.clients: list[WSClient] = []
+        self.failed = 0
+        self.join_seconds: list[float] = []
+        self.first_attempt: float | None = None
+        self.last_welcome: float | None = None
+
+
+async def open_viewer(port, path, headers, on_text, joins: Joins) -> None:
+    """Opens one socket and waits for the room's welcome; its join time runs from the first byte to that."""
+    started = time.time()
+    welcomed = asyncio.get_running_loop().create_future()
+
+    def on_text_first(text):
+        if not welcomed.done() and '"welcome"' in text:
+            welcomed.set_result(time.time())
+        on_text(text)
+
+    try:
+        client = await open_ws(port, path, headers, on_text_first)
+        at = await asyncio.wait_for(welcomed, 60)
+    except Exception:
+        joins.failed += 1
+        return
+    joins.clients.append(client)
+    joins.join_seconds.append(at - started)
+    joins.last_welcome = max(joins.last_welcome or at, at)
+
+
+async def open_viewers(port, path, n, ramp_per_s, connect_rate, on_text) -> Joins:
+    joins = Joins()
+    headers = {"Origin": f"http://127.0.0.1:{port}"}
+    joins.first_attempt = time.time()
+    if connect_rate:
+        opens = []
+        for i in range(n):
+            delay = joins.first_attempt + i / connect_rate - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            opens.append(asyncio.create_task(open_viewer(port, path, headers, on_text, joins)))
+        await asyncio.gather(*opens)
+    else:
+        for _ in range(n):
+            await open_viewer(port, path, headers, on_text, joins)
+            if ramp_per_s:
+                await asyncio.sleep(1 / ramp_per_s)
+    return joins
+
+
 def viewer_worker(port, path, n, ramp_per_s, connect_rate, ready_q, stop_evt, result_q, probe=False):
     """Opens n viewers, then reports their deliveries when told to stop.
 
@@ -164,75 +250,30 @@ def viewer_worker(port, path, n, ramp_per_s, connect_rate, ready_q, stop_evt, re
     the room's welcome is its join time. Without it, viewers are opened one after another (ramp_per_s)."""
 
     async def main():
-        latencies = array("f")
-        counts = {"comments": 0, "frames": 0}
-        duplicates = 0
-
-        def on_text(text):
-            nonlocal duplicates
-            counts["frames"] += 1
-            if '"comment"' not in text:
-                return
-            now = time.time()
-            data = json.loads(text)
-            for event in data if isinstance(data, list) else [data]:
-                if event.get("type") == "comment" and event["text"].startswith("bench "):
-                    counts["comments"] += 1
-                    latencies.append((now - float(event["text"].split()[2])) * 1000)
-
-        clients = []
-        headers = {"Origin": f"http://127.0.0.1:{port}"}
-        failed = 0
-        join_seconds = []
-        first_attempt = last_welcome = None
-
-        async def open_one():
-            nonlocal failed, last_welcome
-            started = time.time()
-            welcomed = asyncio.get_running_loop().create_future()
-
-            def on_text_first(text):
-                if not welcomed.done() and '"welcome"' in text:
-                    welcomed.set_result(time.time())
-                on_text(text)
-
-            try:
-                client = await open_ws(port, path, headers, on_text_first)
-                at = await asyncio.wait_for(welcomed, 60)
-            except Exception:
-                failed += 1
-                return
-            clients.append(client)
-            join_seconds.append(at - started)
-            last_welcome = max(last_welcome or at, at)
-
-        if connect_rate:
-            first_attempt = time.time()
-            opens = []
-            for i in range(n):
-                delay = first_attempt + i / connect_rate - time.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                opens.append(asyncio.create_task(open_one()))
-            await asyncio.gather(*opens)
-        else:
-            first_attempt = time.time()
-            for _ in range(n):
-                await open_one()
-                if ramp_per_s:
-                    await asyncio.sleep(1 / ramp_per_s)
-        ready_q.put((len(clients), failed, first_attempt, last_welcome, join_seconds, counts["frames"]))
+        got = Deliveries()
+        joins = await open_viewers(port, path, n, ramp_per_s, connect_rate, got.on_text)
+        clients = joins.clients
+        ready_q.put(
+            (
+                len(clients),
+                joins.failed,
+                joins.first_attempt,
+                joins.last_welcome,
+                joins.join_seconds,
+                got.frames,
+            )
+        )
         while not stop_evt.is_set():
             await asyncio.sleep(0.2)
         closed = sum(1 for c in clients if c.closed)
         result_q.put(
             {
-                "latencies": latencies.tobytes(),
-                "comments": counts["comments"],
-                "frames": counts["frames"],
+                "latencies": got.latencies.tobytes(),
+                "comments": got.comments,
+                "frames": got.frames,
                 "connected": len(clients),
                 "closed_early": closed,
-                "duplicates": duplicates,
+                "duplicates": got.duplicates,
                 "probe": probe,
             }
         )

@@ -68,10 +68,62 @@ def main() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def bench_contention(*, building, enterprise, first_day) -> None:
+    """8 threads, each with its own connection, try the same 40 slots of a new studio in random order."""
+    from livestreams.models import StudioBooking
+    from livestreams.services.studios import StudioConflict, studio_book
+    from tests import factories as f
+
+    contested = f.StudioFactory(building=building, name="二号直播间", opens_at=clock(8), closes_at=clock(22))
+    targets = [(first_day + timedelta(days=d), h) for d in range(10) for h in (8, 11, 14, 17)]
+    outcomes = {"won": 0, "lost": 0, "other": 0}
+    latencies: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def worker(seed):
+        rng = random.Random(seed)
+        mine = targets[:]
+        rng.shuffle(mine)
+        barrier.wait()
+        for day, hour in mine:
+            start = time.perf_counter()
+            try:
+                studio_book(
+                    studio=contested,
+                    enterprise=enterprise,
+                    starts_at=local(day, hour),
+                    ends_at=local(day, hour + 2),
+                )
+                key = "won"
+            except StudioConflict:
+                key = "lost"
+            except Exception:
+                key = "other"
+            with lock:
+                outcomes[key] += 1
+                latencies.append(time.perf_counter() - start)
+        connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    wall = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - wall
+    booked = StudioBooking.objects.filter(studio=contested).count()
+    print(
+        f"3. 8 threads × {len(targets)} contested slots: {outcomes['won']} won, {outcomes['lost']} lost, "
+        f"{outcomes['other']} errors, {booked} rows (expected {len(targets)}); wall {wall:.2f} s, "
+        f"median attempt {ms(statistics.median(latencies))}, p95 {ms(sorted(latencies)[int(len(latencies) * 0.95)])}"
+    )
+
+
 def run() -> None:
     from django.test import Client
 
-    from livestreams.models import LiveSession, SalesResult, SalesSession, StudioBooking
+    from livestreams.models import LiveSession, SalesResult, SalesSession
     from livestreams.selectors.sales import sales_monthly_history
     from livestreams.services.sales_import import parse_results
     from livestreams.services.studios import StudioConflict, studio_book
@@ -121,51 +173,8 @@ def run() -> None:
         f"max {ms(max(samples))}"
     )
 
-    # 3. Contention: 8 threads, each with its own connection, try the same 40 slots in random order.
-    contested = f.StudioFactory(building=building, name="二号直播间", opens_at=clock(8), closes_at=clock(22))
-    targets = [(first_day + timedelta(days=d), h) for d in range(10) for h in (8, 11, 14, 17)]
-    outcomes = {"won": 0, "lost": 0, "other": 0}
-    latencies: list[float] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(8)
-
-    def worker(seed):
-        rng = random.Random(seed)
-        mine = targets[:]
-        rng.shuffle(mine)
-        barrier.wait()
-        for day, hour in mine:
-            start = time.perf_counter()
-            try:
-                studio_book(
-                    studio=contested,
-                    enterprise=enterprise,
-                    starts_at=local(day, hour),
-                    ends_at=local(day, hour + 2),
-                )
-                key = "won"
-            except StudioConflict:
-                key = "lost"
-            except Exception:
-                key = "other"
-            with lock:
-                outcomes[key] += 1
-                latencies.append(time.perf_counter() - start)
-        connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
-    wall = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - wall
-    booked = StudioBooking.objects.filter(studio=contested).count()
-    print(
-        f"3. 8 threads × {len(targets)} contested slots: {outcomes['won']} won, {outcomes['lost']} lost, "
-        f"{outcomes['other']} errors, {booked} rows (expected {len(targets)}); wall {wall:.2f} s, "
-        f"median attempt {ms(statistics.median(latencies))}, p95 {ms(sorted(latencies)[int(len(latencies) * 0.95)])}"
-    )
+    # 3. Contention: 8 threads race for the same 40 slots.
+    bench_contention(building=building, enterprise=enterprise, first_day=first_day)
 
     # 4. Monthly history over 12 months with 20,000 results (one enterprise holds 2,400 of them).
     others = [f.EnterpriseFactory(region=region, building=building) for _ in range(7)]

@@ -163,6 +163,122 @@ SHOE_PARK_SHOPS = [
 ]
 
 
+def _seed_venues(
+    ctx: DemoContext, *, huaihe: Region, dali: Region, tower: Building, guangfo: Building
+) -> None:
+    for name, kind, region, building, extra in [
+        (
+            "广佛智城党群服务中心",
+            Venue.Kind.SERVICE_CENTER,
+            dali,
+            guangfo,
+            {"area_m2": 800, "capacity": 120, "facilities": "图书阅览区、党建互动长廊、阶梯会议室"},
+        ),
+        (
+            "二七丝路网红大厦楼宇党建阵地",
+            Venue.Kind.POSITION,
+            huaihe,
+            tower,
+            {"capacity": 60, "facilities": "党员活动室、直播党课教室"},
+        ),
+        (
+            "淮河路街道党群服务中心",
+            Venue.Kind.SERVICE_CENTER,
+            huaihe,
+            None,
+            {"capacity": 80, "facilities": "多功能会议室"},
+        ),
+    ]:
+        _, c = Venue.objects.get_or_create(
+            name=name, defaults={"kind": kind, "region": region, "building": building, **extra}
+        )
+        ctx.count("venues", c)
+
+
+def _seed_partners(ctx: DemoContext, alliance: Alliance) -> None:
+    """The alliance's partner institutions and their experts."""
+    experts = {
+        ("二七区发展和改革委员会", PartnerInstitution.Kind.GOVERNMENT): [("孙立平", "副主任", "产业规划")],
+        ("二七区商务局", PartnerInstitution.Kind.GOVERNMENT): [("周慧敏", "科长", "电子商务政策")],
+        ("河南省社会科学院", PartnerInstitution.Kind.ACADEMY): [("郭振宇", "研究员", "新经济与区域发展")],
+        ("郑州大学", PartnerInstitution.Kind.UNIVERSITY): [
+            ("韩静怡", "教授", "党的建设"),
+            ("彭海涛", "副教授", "数字经济"),
+        ],
+        ("黄河科技学院", PartnerInstitution.Kind.UNIVERSITY): [("任晓峰", "副教授", "电子商务")],
+    }
+    for (inst_name, kind), people in experts.items():
+        inst, c = PartnerInstitution.objects.get_or_create(
+            alliance=alliance, name=inst_name, defaults={"kind": kind}
+        )
+        ctx.count("partner institutions", c)
+        for name, title, field in people:
+            _, c = Expert.objects.get_or_create(
+                institution=inst, name=name, defaults={"title": title, "field": field}
+            )
+            ctx.count("experts", c)
+
+
+def _seed_incubator(
+    ctx: DemoContext, *, tower: Building, huaihe: Region, incubator_branch: PartyOrganization
+) -> None:
+    """白鲸·孵化器 in the tower, its tenants (the start-ups are enterprises too) and two that moved on."""
+    baijing, c = Incubator.objects.get_or_create(
+        name="白鲸·孵化器",
+        building=tower,
+        defaults={
+            "motto": "跟党一起创业",
+            "workstations": 60,
+            "opened_on": date(2019, 5, 1),
+            "description": "东方大厦写字楼内的创新、创业、创客聚集地，党建阵地建设与企业孵化同步。",
+        },
+    )
+    ctx.count("incubators", c)
+    for i, (name, kind, industry) in enumerate(INCUBATOR_TENANTS, start=1):
+        enterprise = None
+        if kind == IncubatorTenant.Kind.STARTUP:
+            enterprise = _enterprise(
+                ctx,
+                name,
+                "410103",
+                50 + i,
+                industry,
+                huaihe,
+                tower,
+                branch_mode=Enterprise.BranchMode.JOINT,
+                party_organization=incubator_branch,
+            )
+        _, c = IncubatorTenant.objects.get_or_create(
+            incubator=baijing,
+            name=name,
+            defaults={
+                "kind": kind,
+                "industry": industry,
+                "moved_in_on": date(2019 + i % 3, 1 + i % 12, 1 + i),
+                "workstations": 2 + i % 4,
+                "enterprise": enterprise,
+            },
+        )
+        ctx.count("incubator tenants", c)
+    for name, status, industry in [
+        ("郑州启明星电商有限公司", IncubatorTenant.Status.GRADUATED, Industry.LIVESTREAM),
+        ("极客工坊创客团队", IncubatorTenant.Status.LEFT, Industry.TECH),
+    ]:
+        _, c = IncubatorTenant.objects.get_or_create(
+            incubator=baijing,
+            name=name,
+            defaults={
+                "kind": IncubatorTenant.Kind.STARTUP,
+                "industry": industry,
+                "status": status,
+                "moved_in_on": date(2019, 6, 1),
+                "left_on": date(2021, 6, 30),
+                "workstations": 0,
+            },
+        )
+        ctx.count("incubator tenants", c)
+
+
 def seed(ctx: DemoContext) -> None:
     # --- Places -------------------------------------------------------------------------
     erqi = _region(ctx, "二七区", Region.Kind.DISTRICT, province="河南省", city="郑州市")
@@ -229,33 +345,7 @@ def seed(ctx: DemoContext) -> None:
         },
     )
     ctx.count("buildings", c)
-    for name, kind, region, building, extra in [
-        (
-            "广佛智城党群服务中心",
-            Venue.Kind.SERVICE_CENTER,
-            dali,
-            guangfo,
-            {"area_m2": 800, "capacity": 120, "facilities": "图书阅览区、党建互动长廊、阶梯会议室"},
-        ),
-        (
-            "二七丝路网红大厦楼宇党建阵地",
-            Venue.Kind.POSITION,
-            huaihe,
-            tower,
-            {"capacity": 60, "facilities": "党员活动室、直播党课教室"},
-        ),
-        (
-            "淮河路街道党群服务中心",
-            Venue.Kind.SERVICE_CENTER,
-            huaihe,
-            None,
-            {"capacity": 80, "facilities": "多功能会议室"},
-        ),
-    ]:
-        _, c = Venue.objects.get_or_create(
-            name=name, defaults={"kind": kind, "region": region, "building": building, **extra}
-        )
-        ctx.count("venues", c)
+    _seed_venues(ctx, huaihe=huaihe, dali=dali, tower=tower, guangfo=guangfo)
 
     # --- The alliance and its partners --------------------------------------------------------
     alliance, c = Alliance.objects.get_or_create(
@@ -268,26 +358,7 @@ def seed(ctx: DemoContext) -> None:
         },
     )
     ctx.count("alliances", c)
-    experts = {
-        ("二七区发展和改革委员会", PartnerInstitution.Kind.GOVERNMENT): [("孙立平", "副主任", "产业规划")],
-        ("二七区商务局", PartnerInstitution.Kind.GOVERNMENT): [("周慧敏", "科长", "电子商务政策")],
-        ("河南省社会科学院", PartnerInstitution.Kind.ACADEMY): [("郭振宇", "研究员", "新经济与区域发展")],
-        ("郑州大学", PartnerInstitution.Kind.UNIVERSITY): [
-            ("韩静怡", "教授", "党的建设"),
-            ("彭海涛", "副教授", "数字经济"),
-        ],
-        ("黄河科技学院", PartnerInstitution.Kind.UNIVERSITY): [("任晓峰", "副教授", "电子商务")],
-    }
-    for (inst_name, kind), people in experts.items():
-        inst, c = PartnerInstitution.objects.get_or_create(
-            alliance=alliance, name=inst_name, defaults={"kind": kind}
-        )
-        ctx.count("partner institutions", c)
-        for name, title, field in people:
-            _, c = Expert.objects.get_or_create(
-                institution=inst, name=name, defaults={"title": title, "field": field}
-            )
-            ctx.count("experts", c)
+    _seed_partners(ctx, alliance)
 
     # --- Enterprises -----------------------------------------------------------------------
     merchant_ent = None
@@ -344,60 +415,7 @@ def seed(ctx: DemoContext) -> None:
         )
 
     # --- The incubator -----------------------------------------------------------------------
-    baijing, c = Incubator.objects.get_or_create(
-        name="白鲸·孵化器",
-        building=tower,
-        defaults={
-            "motto": "跟党一起创业",
-            "workstations": 60,
-            "opened_on": date(2019, 5, 1),
-            "description": "东方大厦写字楼内的创新、创业、创客聚集地，党建阵地建设与企业孵化同步。",
-        },
-    )
-    ctx.count("incubators", c)
-    for i, (name, kind, industry) in enumerate(INCUBATOR_TENANTS, start=1):
-        enterprise = None
-        if kind == IncubatorTenant.Kind.STARTUP:
-            enterprise = _enterprise(
-                ctx,
-                name,
-                "410103",
-                50 + i,
-                industry,
-                huaihe,
-                tower,
-                branch_mode=Enterprise.BranchMode.JOINT,
-                party_organization=incubator_branch,
-            )
-        _, c = IncubatorTenant.objects.get_or_create(
-            incubator=baijing,
-            name=name,
-            defaults={
-                "kind": kind,
-                "industry": industry,
-                "moved_in_on": date(2019 + i % 3, 1 + i % 12, 1 + i),
-                "workstations": 2 + i % 4,
-                "enterprise": enterprise,
-            },
-        )
-        ctx.count("incubator tenants", c)
-    for name, status, industry in [
-        ("郑州启明星电商有限公司", IncubatorTenant.Status.GRADUATED, Industry.LIVESTREAM),
-        ("极客工坊创客团队", IncubatorTenant.Status.LEFT, Industry.TECH),
-    ]:
-        _, c = IncubatorTenant.objects.get_or_create(
-            incubator=baijing,
-            name=name,
-            defaults={
-                "kind": IncubatorTenant.Kind.STARTUP,
-                "industry": industry,
-                "status": status,
-                "moved_in_on": date(2019, 6, 1),
-                "left_on": date(2021, 6, 30),
-                "workstations": 0,
-            },
-        )
-        ctx.count("incubator tenants", c)
+    _seed_incubator(ctx, tower=tower, huaihe=huaihe, incubator_branch=incubator_branch)
 
     # --- People ------------------------------------------------------------------------------
     organizer = ctx.user("organizer@example.com", "王红梅")

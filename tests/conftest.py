@@ -30,6 +30,18 @@ def _clean_test_redis():
     client.close()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database, and at the end the PostgreSQL pool closed first: its idle connections
+    would otherwise keep the test database from being dropped."""
+    yield
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        if hasattr(conn, "close_pool"):
+            conn.close_pool()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -226,6 +226,47 @@ def live(world):
     )
 
 
+def assert_comments_reach_every_socket_once(
+    *, authors: list[Socket], sockets: list[Socket], texts: list[str]
+):
+    for i, text in enumerate(texts):
+        author = authors[i]
+        author.send({"type": "comment", "text": text, "nonce": f"n{i}"})
+        author.until(lambda e, i=i: e["type"] == "ack" and e.get("nonce") == f"n{i}")
+    for s in sockets:
+        for text in texts:
+            s.until(lambda e, text=text: e["type"] == "comment" and e["text"] == text)
+    for s in sockets:
+        s.drain(0.5)
+        received = [e["text"] for e in s.events if e["type"] == "comment"]
+        assert sorted(received) == sorted(texts), received
+
+
+def assert_removal_reaches_every_socket_once(*, moderator: Socket, sockets: list[Socket], text: str):
+    victim = next(e for e in moderator.events if e["type"] == "comment" and e["text"] == text)
+    moderator.send({"type": "remove", "id": victim["id"], "nonce": "rm"})
+    for s in sockets:
+        s.until(lambda e: e["type"] == "comment_removed" and e["id"] == victim["id"])
+    for s in sockets:
+        s.drain(0.3)
+        assert sum(1 for e in s.events if e["type"] == "comment_removed") == 1
+
+
+def kill_first_daphne(proxy) -> float:
+    """SIGKILL the first daphne process behind the proxy; returns when it died."""
+    killed = proxy.daphnes[0]
+    killed.proc.send_signal(signal.SIGKILL)
+    killed.proc.wait(timeout=10)
+    return time.time()
+
+
+def wait_until_a_socket_closes(sockets: list[Socket], timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline and not any(s.closed for s in sockets):
+        for s in sockets:
+            s.drain(0.05)
+
+
 def test_one_room_over_two_processes_behind_nginx_survives_a_killed_process(proxy, live, organizer, world):
     members = [
         f.MemberFactory(user=f.UserFactory(name=f"党员{i}"), branch=world.branch_a).user for i in range(5)
@@ -245,36 +286,14 @@ def test_one_room_over_two_processes_behind_nginx_survives_a_killed_process(prox
 
     # Every comment reaches every socket exactly once, whichever process its author is on.
     texts = [f"第{i}条评论" for i in range(4)]
-    for i, text in enumerate(texts):
-        author = sockets[1 + i]
-        author.send({"type": "comment", "text": text, "nonce": f"n{i}"})
-        author.until(lambda e, i=i: e["type"] == "ack" and e.get("nonce") == f"n{i}")
-    for s in sockets:
-        for text in texts:
-            s.until(lambda e, text=text: e["type"] == "comment" and e["text"] == text)
-    for s in sockets:
-        s.drain(0.5)
-        received = [e["text"] for e in s.events if e["type"] == "comment"]
-        assert sorted(received) == sorted(texts), received
+    assert_comments_reach_every_socket_once(authors=sockets[1:], sockets=sockets, texts=texts)
 
     # The moderator removes one comment: everybody, on both processes, is told once.
-    victim = next(e for e in sockets[0].events if e["type"] == "comment" and e["text"] == texts[2])
-    sockets[0].send({"type": "remove", "id": victim["id"], "nonce": "rm"})
-    for s in sockets:
-        s.until(lambda e: e["type"] == "comment_removed" and e["id"] == victim["id"])
-    for s in sockets:
-        s.drain(0.3)
-        assert sum(1 for e in s.events if e["type"] == "comment_removed") == 1
+    assert_removal_reaches_every_socket_once(moderator=sockets[0], sockets=sockets, text=texts[2])
 
     # SIGKILL one daphne process: its sockets drop, the other process keeps serving its own.
-    killed = proxy.daphnes[0]
-    killed.proc.send_signal(signal.SIGKILL)
-    killed.proc.wait(timeout=10)
-    killed_at = time.time()
-    deadline = time.time() + 5
-    while time.time() < deadline and not any(s.closed for s in sockets):
-        for s in sockets:
-            s.drain(0.05)
+    killed_at = kill_first_daphne(proxy)
+    wait_until_a_socket_closes(sockets, timeout=5)
     dropped = [s for s in sockets if s.closed]
     alive = [s for s in sockets if not s.closed]
     # Both processes had sockets: the proxy really spread them.

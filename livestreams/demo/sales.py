@@ -232,30 +232,15 @@ def _result(ss, gmv: Decimal, *, reporter, platform, flag=False):
     )
 
 
-def seed(ctx: DemoContext) -> None:
-    tower = Building.objects.get(name="二七丝路网红大厦")
-    park = Building.objects.get(name="中国鞋都电商创业园")
-    studios = {}
-    for building, specs in ((tower, TOWER_STUDIOS), (park, PARK_STUDIOS)):
-        for spec in specs:
-            studios[spec[0]] = _studio(ctx, building, *spec)
-
-    organizer = User.objects.get(email="organizer@example.com")
-    park_organizer = User.objects.get(email="park.organizer@example.com")
-    merchant = User.objects.get(email="merchant@example.com")
-    jiarun_user = User.objects.get(email="jiarun@example.com")
-    official = User.objects.get(email="official@example.com")
-    creators = {
-        "郑州丝路优选电子商务有限公司": merchant,
-        "晋江市佳润天成电子商务有限公司": jiarun_user,
-    }
-
-    # --- A year of sessions with results ------------------------------------------------------------
+def _seed_year_of_results(
+    ctx: DemoContext, *, studios: dict, creators: dict, tower_reviewer: User, park_reviewer: User
+) -> None:
+    """From the same month a year ago to this one: every shop's sessions that have ended, with results."""
     now = timezone.now()
     today = timezone.localdate()
     march = last_march(today)
     first_month = _month_add(today.replace(day=1), -12)
-    for shops, reviewer in ((TOWER_SHOPS, organizer), (PARK_SHOPS, park_organizer)):
+    for shops, reviewer in ((TOWER_SHOPS, tower_reviewer), (PARK_SHOPS, park_reviewer)):
         for shop_index, (name, short, studio_name, base, products) in enumerate(shops):
             enterprise = Enterprise.objects.get(name=name)
             studio = studios.get(studio_name)
@@ -289,6 +274,31 @@ def seed(ctx: DemoContext) -> None:
                         )
                         flag = name == "郑州丝路优选电子商务有限公司" and m == 10 and platform == P.HUB
                         _result(ss, gmv, reporter=creator, platform=platform, flag=flag)
+
+
+def seed(ctx: DemoContext) -> None:
+    tower = Building.objects.get(name="二七丝路网红大厦")
+    park = Building.objects.get(name="中国鞋都电商创业园")
+    studios = {}
+    for building, specs in ((tower, TOWER_STUDIOS), (park, PARK_STUDIOS)):
+        for spec in specs:
+            studios[spec[0]] = _studio(ctx, building, *spec)
+
+    organizer = User.objects.get(email="organizer@example.com")
+    park_organizer = User.objects.get(email="park.organizer@example.com")
+    merchant = User.objects.get(email="merchant@example.com")
+    jiarun_user = User.objects.get(email="jiarun@example.com")
+    official = User.objects.get(email="official@example.com")
+    creators = {
+        "郑州丝路优选电子商务有限公司": merchant,
+        "晋江市佳润天成电子商务有限公司": jiarun_user,
+    }
+
+    # --- A year of sessions with results ------------------------------------------------------------
+    today = timezone.localdate()
+    _seed_year_of_results(
+        ctx, studios=studios, creators=creators, tower_reviewer=organizer, park_reviewer=park_organizer
+    )
 
     # --- 佳润天成's 6-hour session (the article), last month ----------------------------------------
     jiarun = Enterprise.objects.get(name="晋江市佳润天成电子商务有限公司")

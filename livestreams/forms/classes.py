@@ -223,33 +223,15 @@ class PartyClassForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("starts_at"), data.get("ends_at")
-        now = timezone.now()
         if start and end:
-            if end <= start:
-                self.add_error("ends_at", _("The class must end after it starts."))
-            elif end - start > timedelta(hours=12):
-                self.add_error("ends_at", _("A class lasts at most 12 hours."))
-            unchanged = self.instance is not None and self.instance.session.starts_at == start
-            if start <= now and not unchanged:
-                self.add_error("starts_at", _("The start time is in the past. Choose a time from now on."))
+            self._check_times(start, end)
         if not (data.get("audience_orgs") or data.get("audience_orgs_only") or data.get("audience_alliance")):
             self.add_error(
                 "audience_orgs", _("Choose who the class is for: at least one organization or the alliance.")
             )
         if data.get("playback") == LiveSession.Playback.EXTERNAL and not data.get("external_url"):
             self.add_error("external_url", _("Give the address of the external platform's live page."))
-        occurrences = [(start, end)] if start and end else []
-        if data.get("repeat"):
-            until = data.get("repeat_until")
-            if not until:
-                self.add_error("repeat_until", _("Choose the date of the last class."))
-            elif start and end and end > start:
-                try:
-                    occurrences = expand_recurrence(
-                        starts_at=start, ends_at=end, frequency=data["repeat"], until=until
-                    )
-                except ValidationError as exc:
-                    self.add_error("repeat_until", exc.message_dict.get("until", exc.messages))
+        occurrences = self._occurrences(data, start, end)
         if not self.errors and occurrences:
             self.conflicts = self._conflicts(occurrences, data)
             if self.conflicts and not data.get("confirm_conflicts"):
@@ -260,6 +242,33 @@ class PartyClassForm(forms.Form):
                     )
                 )
         return data
+
+    def _check_times(self, start, end):
+        if end <= start:
+            self.add_error("ends_at", _("The class must end after it starts."))
+        elif end - start > timedelta(hours=12):
+            self.add_error("ends_at", _("A class lasts at most 12 hours."))
+        # An edit that keeps the stored start time passes even when that time is past; a new start must not be.
+        unchanged = self.instance is not None and self.instance.session.starts_at == start
+        if start <= timezone.now() and not unchanged:
+            self.add_error("starts_at", _("The start time is in the past. Choose a time from now on."))
+
+    def _occurrences(self, data, start, end):
+        """Every (start, end) the form would schedule: one, or one per repetition up to the last date."""
+        occurrences = [(start, end)] if start and end else []
+        if not data.get("repeat"):
+            return occurrences
+        until = data.get("repeat_until")
+        if not until:
+            self.add_error("repeat_until", _("Choose the date of the last class."))
+        elif start and end and end > start:
+            try:
+                occurrences = expand_recurrence(
+                    starts_at=start, ends_at=end, frequency=data["repeat"], until=until
+                )
+            except ValidationError as exc:
+                self.add_error("repeat_until", exc.message_dict.get("until", exc.messages))
+        return occurrences
 
     def _conflicts(self, occurrences, data):
         exclude = [self.instance.pk] if self.instance is not None else []

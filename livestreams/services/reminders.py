@@ -92,26 +92,7 @@ def _arm_session(session: LiveSession, now: datetime) -> dict[str, int]:
         Reminder.objects.bulk_create(new_rows, ignore_conflicts=True)
         done["created"] += len(new_rows)
     for key, row in existing.items():
-        offset = key[1]
-        due = start - timedelta(minutes=offset)
-        changes: dict[str, Any] = {}
-        if key not in wanted:
-            if row.state == R.PENDING:
-                changes = {"state": R.CANCELLED}
-        elif row.state == R.CANCELLED:
-            changes = {"state": state_for(offset), "due_at": due, "for_starts_at": start, "sent_at": None}
-        elif row.for_starts_at != start:
-            # The session moved: the reminder is due again relative to the new start. One already sent whose
-            # new time has passed is not repeated (the audience was told of the move).
-            if due > now:
-                state: str = R.PENDING
-            elif row.state == R.SENT:
-                state = R.SENT
-            else:
-                state = state_for(offset)
-            changes = {"state": state, "due_at": due, "for_starts_at": start}
-            if state == R.PENDING:
-                changes["sent_at"] = None
+        changes = _rearm_changes(row, wanted=key in wanted, start=start, now=now, state_for=state_for)
         if changes:
             # Conditional on what we read, so that a concurrent sender's or armer's write is not overwritten.
             n = Reminder.objects.filter(pk=row.pk, state=row.state, for_starts_at=row.for_starts_at).update(
@@ -119,6 +100,37 @@ def _arm_session(session: LiveSession, now: datetime) -> dict[str, int]:
             )
             done["changed"] += n
     return done
+
+
+def _rearm_changes(
+    row: Reminder, *, wanted: bool, start: datetime, now: datetime, state_for: Callable[[int], str]
+) -> dict[str, Any]:
+    """The fields an existing reminder row needs changed (none: an empty dict) for the session as it is now."""
+    due = start - timedelta(minutes=row.offset_minutes)
+    if not wanted:
+        # The person left the audience: a reminder not sent yet is cancelled.
+        return {"state": R.CANCELLED} if row.state == R.PENDING else {}
+    if row.state == R.CANCELLED:
+        return {
+            "state": state_for(row.offset_minutes),
+            "due_at": due,
+            "for_starts_at": start,
+            "sent_at": None,
+        }
+    if row.for_starts_at == start:
+        return {}
+    # The session moved: the reminder is due again relative to the new start. One already sent whose
+    # new time has passed is not repeated (the audience was told of the move).
+    if due > now:
+        state: str = R.PENDING
+    elif row.state == R.SENT:
+        state = R.SENT
+    else:
+        state = state_for(row.offset_minutes)
+    changes: dict[str, Any] = {"state": state, "due_at": due, "for_starts_at": start}
+    if state == R.PENDING:
+        changes["sent_at"] = None
+    return changes
 
 
 def reminders_arm(*, now: datetime | None = None, session_ids: list[int] | None = None) -> dict[str, int]:
