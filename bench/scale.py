@@ -195,6 +195,12 @@ def main() -> int:
     parser.add_argument(
         "--ramp", type=float, default=150, help="new viewer connections per second per worker"
     )
+    parser.add_argument(
+        "--connect-rate",
+        type=float,
+        default=None,
+        help="open the viewers as a class start does: this many per second in total, on schedule",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON too")
     parser.add_argument(
         "--baseline",
@@ -231,7 +237,18 @@ def main() -> int:
         ]
         workers = [
             ctx.Process(
-                target=viewer_worker, args=(port, path, n, args.ramp, ready_q, stop_evt, result_q, False)
+                target=viewer_worker,
+                args=(
+                    port,
+                    path,
+                    n,
+                    args.ramp,
+                    args.connect_rate * n / args.viewers if args.connect_rate else None,
+                    ready_q,
+                    stop_evt,
+                    result_q,
+                    False,
+                ),
             )
             for n in per
         ]
