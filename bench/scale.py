@@ -143,37 +143,18 @@ def stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-BASELINE_SERVER = r"""
-import asyncio, json, sys
-from websockets.asyncio.server import broadcast, serve
-
-viewers = set()
-
-async def handler(ws):
-    viewers.add(ws)
-    try:
-        async for text in ws:
-            event = json.loads(text)
-            if event.get("type") == "comment":
-                await ws.send(json.dumps({"type": "ack", "nonce": event.get("nonce")}))
-                broadcast(viewers, json.dumps({"type": "comment", "text": event["text"]}, ensure_ascii=False))
-    finally:
-        viewers.discard(ws)
-
-async def main():
-    async with serve(handler, "127.0.0.1", int(sys.argv[1]), ping_interval=None):
-        await asyncio.Future()
-
-asyncio.run(main())
-"""
-
-
 def start_baseline(logs: Path) -> tuple[int, subprocess.Popen]:
     """A plain websockets.broadcast room (no auth, no storage, no Redis): the machine's own yardstick."""
     port = free_port()
     log = logs / f"baseline-{port}.log"
     proc = subprocess.Popen(
-        [sys.executable, "-c", BASELINE_SERVER, str(port)],
+        # The same yardstick as bench/room_fanout.py --compare: one server, one load generator.
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parent / "websockets_broadcast.py"),
+            "--port",
+            str(port),
+        ],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
