@@ -8,9 +8,10 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpResponseServerError
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.views.defaults import page_not_found
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +42,26 @@ def server_error(request):
 def csrf_failure(request, reason: str = ""):
     """CSRF_FAILURE_VIEW: an expired or foreign form is a 403 that says what to do, not Django's English page."""
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+class DebugNotFoundMiddleware:
+    """With DEBUG on (`make run`, what newcomers and pilots run) Django answers every 404 with its technical page,
+    which lists the site's URL patterns and is in English. This puts the product's 404 page in its place, so
+    that a pilot sees the same page as production; developers who want Django's page set
+    HUB_DEBUG_TECHNICAL_404=1. (403 and the CSRF failure already use the product's pages in DEBUG; a 500 keeps
+    Django's traceback page in DEBUG, which is what a developer needs.) Last in MIDDLEWARE, so that the page is
+    rendered with the session, the user and the language of the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and not settings.HUB_DEBUG_TECHNICAL_404
+            and response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            return page_not_found(request, Http404())
+        return response

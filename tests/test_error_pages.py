@@ -148,3 +148,31 @@ def test_on_a_phone_a_member_gets_the_styled_pages_and_english_when_switched(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # The browser logs each 403/404 document as a failed resource; anything else is a defect.
     assert [e for e in js_errors.list if "Failed to load resource" not in e] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/no-such-page/",  # no URL pattern matches
+        "/classes/999999/",  # a view raises Http404
+        "/live/999999/stream/",
+    ],
+)
+def test_with_debug_on_unknown_pages_are_still_the_products_404_page(settings, world, member, url):
+    """`make run` turns DEBUG on: a pilot must not see Django's technical page (in English, listing the URLs)."""
+    settings.DEBUG = True
+    response = client_for(member).get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    _assert_site_page(html, "404")
+    assert "URLconf" not in html and "DEBUG = True" not in html
+
+
+@pytest.mark.django_db
+def test_developers_can_ask_for_djangos_technical_404_page(settings, member):
+    settings.DEBUG = True
+    settings.HUB_DEBUG_TECHNICAL_404 = True
+    response = client_for(member).get("/no-such-page/")
+    assert response.status_code == 404
+    assert "URLconf" in response.content.decode()

@@ -22,6 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("HUB_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# With DEBUG on, unknown pages still get the product's 404 page (hub.errors.DebugNotFoundMiddleware);
+# 1 brings back Django's technical 404 page for developers.
+HUB_DEBUG_TECHNICAL_404 = env_bool("HUB_DEBUG_TECHNICAL_404", False)
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "hub.errors.DebugNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
