@@ -242,6 +242,32 @@ async def open_viewers(port, path, n, ramp_per_s, connect_rate, on_text) -> Join
     return joins
 
 
+def start_viewer_workers(ctx, port, path, per, args, *, queues, probe_last: bool) -> list:
+    """One viewer process per entry of `per` (its number of sockets), started; the connect rate is shared in
+    proportion. With probe_last the last process holds the probe sockets. bench/scale.py uses it too."""
+    ready_q, stop_evt, result_q = queues
+    workers = [
+        ctx.Process(
+            target=viewer_worker,
+            args=(
+                port,
+                path,
+                n,
+                args.ramp,
+                args.connect_rate * n / args.viewers if args.connect_rate else None,
+                ready_q,
+                stop_evt,
+                result_q,
+                probe_last and i == len(per) - 1,
+            ),
+        )
+        for i, n in enumerate(per)
+    ]
+    for w in workers:
+        w.start()
+    return workers
+
+
 def viewer_worker(port, path, n, ramp_per_s, connect_rate, ready_q, stop_evt, result_q, probe=False):
     """Opens n viewers, then reports their deliveries when told to stop.
 
@@ -462,26 +488,10 @@ def run_mode(mode: str, args, env: dict, session_id: int, cookies: list, cookie_
         per = [loaded // args.clients + (1 if i < loaded % args.clients else 0) for i in range(args.clients)]
         # The last worker holds the probe sockets.
         per.append(args.probes)
-        workers = [
-            ctx.Process(
-                target=viewer_worker,
-                args=(
-                    port,
-                    path,
-                    n,
-                    args.ramp,
-                    args.connect_rate * n / args.viewers if args.connect_rate else None,
-                    ready_q,
-                    stop_evt,
-                    result_q,
-                    i == len(per) - 1,
-                ),
-            )
-            for i, n in enumerate(per)
-        ]
         t0 = time.time()
-        for w in workers:
-            w.start()
+        workers = start_viewer_workers(
+            ctx, port, path, per, args, queues=(ready_q, stop_evt, result_q), probe_last=True
+        )
         ready = [ready_q.get(timeout=600) for _ in workers]
         connect_seconds = time.time() - t0
         connected = sum(r[0] for r in ready)

@@ -42,7 +42,7 @@ from bench.room_fanout import (  # noqa: E402
     prepare_data,
     rss_mb,
     setup_environment,
-    viewer_worker,
+    start_viewer_workers,
 )
 
 
@@ -216,26 +216,10 @@ def main() -> int:
             args.viewers // args.clients + (1 if i < args.viewers % args.clients else 0)
             for i in range(args.clients)
         ]
-        workers = [
-            ctx.Process(
-                target=viewer_worker,
-                args=(
-                    port,
-                    path,
-                    n,
-                    args.ramp,
-                    args.connect_rate * n / args.viewers if args.connect_rate else None,
-                    ready_q,
-                    stop_evt,
-                    result_q,
-                    False,
-                ),
-            )
-            for n in per
-        ]
         t0 = time.time()
-        for w in workers:
-            w.start()
+        workers = start_viewer_workers(
+            ctx, port, path, per, args, queues=(ready_q, stop_evt, result_q), probe_last=False
+        )
         ready = [ready_q.get(timeout=900) for _ in workers]
         connect_seconds = time.time() - t0
         connected = sum(r[0] for r in ready)
