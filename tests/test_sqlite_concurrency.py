@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -142,6 +143,16 @@ def test_join_and_leave_bursts_while_others_comment_lose_no_comment(live, world,
             timeout=30,
             message="the Celery worker to close the ghosts' records",
         )
+        # Every sweep sent has run, so the logs are complete; they are read before the worker is stopped,
+        # because stopping it (SIGTERM to its process group) can log its own WorkerLostError traceback.
+        wait_until(
+            lambda: (
+                len(re.findall(r"sweep_presence\[[^\]]+\] succeeded", worker.log.read_text())) >= 2 * ROUNDS
+            ),
+            timeout=30,
+            message="every sweep the test sent to have run",
+        )
+        logs = [hub_server.log.read_text(), worker.log.read_text()]
     finally:
         worker.stop()
 
@@ -154,7 +165,6 @@ def test_join_and_leave_bursts_while_others_comment_lose_no_comment(live, world,
     people = PresenceInterval.objects.filter(session=live).exclude(user__in=ghosts)
     assert people.count() == JOINERS + COMMENTERS
     assert not PresenceInterval.objects.filter(session=live, left_at__isnull=True).exists()
-    for log in (hub_server.log, worker.log):
-        text = log.read_text()
+    for text in logs:
         assert "database is locked" not in text, text[-3000:]
         assert "Traceback" not in text, text[-3000:]
