@@ -9,9 +9,11 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
-        if not email:
-            raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        # A person signs in with an email address, a mobile number (SMS code), or both.
+        if not email and not extra.get("phone"):
+            raise ValueError("An email address or a mobile number is required.")
+        email = self.normalize_email(email).lower() if email else None
+        user = self.model(email=email, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -28,14 +30,19 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractUser):
-    """A person who signs in with an email address."""
+    """A person who signs in with an email address or a mobile number (or both).
+
+    Both are unique when set and NULL when not (never ""), so that many people can have neither of one kind.
+    `phone` is stored in E.164 form (+8613812345678); `phone_verified` says an SMS code proved it.
+    """
 
     username = None
     first_name = None
     last_name = None
-    email = models.EmailField(_("email address"), unique=True)
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
     name = models.CharField(_("name"), max_length=50, blank=True)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, unique=True, null=True, blank=True)
+    phone_verified = models.BooleanField(_("mobile phone verified"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -47,13 +54,27 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self):
-        return self.name or self.email
+        return self.name or self.email or masked_phone(self.phone)
 
     def get_full_name(self):
-        return self.name or self.email
+        return str(self)
 
     def get_short_name(self):
-        return self.name or self.email.split("@")[0]
+        return self.name or (self.email.split("@")[0] if self.email else masked_phone(self.phone))
+
+    def save(self, *args, **kwargs):
+        # "" would collide with the next person who has none: unset is NULL.
+        self.email = self.email or None
+        self.phone = self.phone or None
+        super().save(*args, **kwargs)
+
+
+def masked_phone(phone: str | None) -> str:
+    """+8613812345678 → 138****5678: how a number is shown to anyone but its owner."""
+    if not phone:
+        return ""
+    digits = phone[3:] if phone.startswith("+86") else phone.lstrip("+")
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else digits
 
 
 class Notification(models.Model):

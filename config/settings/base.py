@@ -212,6 +212,9 @@ EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
 HUB_EMAIL_LEASE_SECONDS = env_int("HUB_EMAIL_LEASE_SECONDS", 300)
 HUB_EMAIL_MAX_ATTEMPTS = env_int("HUB_EMAIL_MAX_ATTEMPTS", 8)
 
+# Text messages (hub/sms.py): the console (the log) unless a provider adapter is configured.
+HUB_SMS_BACKEND = env_str("HUB_SMS_BACKEND", "hub.sms.ConsoleBackend")
+
 # An expired or foreign form gets the site's own 403 page (hub/errors.py).
 CSRF_FAILURE_VIEW = "hub.errors.csrf_failure"
 

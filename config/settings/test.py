@@ -18,6 +18,8 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # locmem in the test process; a worker subprocess that must reach a real SMTP server is told otherwise.
 EMAIL_BACKEND = os.environ.get("HUB_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# Text messages land in hub.sms.outbox.
+HUB_SMS_BACKEND = os.environ.get("HUB_TEST_SMS_BACKEND", "hub.sms.LocmemBackend")
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

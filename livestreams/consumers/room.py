@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from hub.consumers import CLOSE_FORBIDDEN, CLOSE_SIGN_IN, JsonSocket, db
 from hub.ws_frames import EXTENSION as FRAME_EXTENSION
 from livestreams import realtime as rt
+from livestreams.consumers import parts  # noqa: F401  (registers the room parts' actions and snapshots)
 from livestreams.consumers.fanout import get_fanout
+from livestreams.consumers.registry import ROOM_ACTIONS, ROOM_SNAPSHOTS
 from livestreams.models import LiveSession
 from livestreams.permissions import can_manage, in_audience, visible_q
 from livestreams.selectors.room import comment_history, is_muted, room_mutes
@@ -162,6 +164,9 @@ class RoomConsumer(JsonSocket):
             }
         )
         await self.send_json({"type": "viewers", "count": count})
+        for snapshot in ROOM_SNAPSHOTS:
+            for part_message in await snapshot(self):
+                await self.send_json(part_message)
         self.seen_up_to = max([c["id"] for c in history.comments] + [after or 0])
         self.settled_at = time.monotonic() + SETTLE_SECONDS
         missed, self.pending = self.pending, []
@@ -232,6 +237,9 @@ class RoomConsumer(JsonSocket):
             elif kind in ("remove", "mute", "unmute", "slow_mode"):
                 await self._moderate(kind, message)
                 await self.send_json({"type": "ack", **extra})
+            elif kind in ROOM_ACTIONS:
+                reply = await ROOM_ACTIONS[kind](self, message)
+                await self.send_json({**(reply or {}), "type": "ack", **extra})
             else:
                 await self.send_error("unknown_type", _("Unknown message type."), **extra)
         except RoomError as error:

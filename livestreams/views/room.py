@@ -21,6 +21,8 @@ from livestreams.playback import playback_links
 from livestreams.realtime import viewer_count
 from livestreams.selectors.room import is_muted, public_name, room_comments
 from livestreams.services.room import COMMENT_MAX_LENGTH, SLOW_MODE_MAX_SECONDS, RoomError, comment_post
+from livestreams.views import room_parts  # noqa: F401  (the parts register on import)
+from livestreams.views.room_registry import room_page_parts
 
 
 class CommentForm(forms.Form):
@@ -68,6 +70,8 @@ def room(request, pk: int):
         "userId": request.user.pk if request.user.is_authenticated else None,
         "maxLength": COMMENT_MAX_LENGTH,
     }
+    parts = room_page_parts(request, session, can_manage)
+    config.update(parts["config"])
     response = render(
         request,
         "livestreams/room.html",
@@ -82,7 +86,10 @@ def room(request, pk: int):
             "hls_url": config["hlsUrl"],
             "form": CommentForm(),
             "room_config": config,
-            "room_i18n": _room_i18n(),
+            "room_i18n": {**_room_i18n(), **parts["i18n"]},
+            "room_parts": parts["templates"],
+            "room_part_scripts": parts["scripts"],
+            **parts["context"],
         },
     )
     if not request.user.is_authenticated and not request.get_signed_cookie(

@@ -429,6 +429,8 @@
         }
         break;
       case "error":
+        // An error answering a room part's message (its nonce is not a pending comment) is the part's to show.
+        if (msg.nonce && state.pending[msg.nonce] === undefined && hooks.error) break;
         if (msg.nonce) delete state.pending[msg.nonce];
         if (sendButton) sendButton.classList.remove("spinner");
         if (feedback) feedback.textContent = msg.message;
@@ -439,10 +441,26 @@
     }
   }
 
+  // Room parts (livestreams/views/room_registry.py) load their scripts after this one and listen with
+  // HubRoom.on(type, fn); every message is offered to them after the room's own handling.
+  var hooks = {};
+  function dispatch(msg) {
+    handle(msg);
+    (hooks[msg.type] || []).forEach(function (fn) { fn(msg); });
+  }
+  window.HubRoom = {
+    cfg: cfg,
+    i18n: i18n,
+    on: function (type, fn) { (hooks[type] = hooks[type] || []).push(fn); },
+    send: send,
+    isOpen: isOpen,
+    status: function () { return state.status; },
+  };
+
   function connect() {
     state.socket = window.HubSocket.open({
       path: function () { return cfg.wsPath + (state.lastId ? "?after=" + state.lastId : ""); },
-      onMessage: handle,
+      onMessage: dispatch,
       onState: function (kind, event) {
         if (kind === "connecting") setConn("connecting", i18n.connectingChat);
         else if (kind === "open") setConn("open", i18n.online);
@@ -454,5 +472,7 @@
   }
 
   player.update();
-  connect();
+  // The parts' scripts come after this one: connect once they have all registered their hooks.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect);
+  else connect();
 })();
