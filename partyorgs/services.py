@@ -155,6 +155,6 @@ def invitation_accept(*, token: str, user: User) -> bool:
             enterprise=inv.enterprise,
         )
     # The invited address is verified by the click on the link sent to it.
-    if user.email.lower() == inv.email.lower():
+    if user.email and inv.email and user.email.lower() == inv.email.lower():
         EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
     return True
