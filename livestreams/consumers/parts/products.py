@@ -51,7 +51,8 @@ def _unpin(session, user) -> dict[str, Any]:
 
 
 def _require_user(consumer) -> None:
-    if not consumer.user.is_authenticated:
+    # The rights read at connect answer viewers at once (no database); the service checks again.
+    if not consumer.user.is_authenticated or not consumer.access.can_moderate:
         raise RoomError("forbidden", _("Only the hosts of this session can pin a product."))
 
 

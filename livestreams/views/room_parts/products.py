@@ -33,6 +33,8 @@ def products_part(request, session, can_manage: bool) -> RoomPagePart | None:
             "products": products.cards,
             "pinnedProduct": products.pinned_id,
             "canPinProducts": can_manage,
+            # Only an address on the platform's own hosts reaches the page (livestreams/watch.py).
+            "externalUrl": watch.link_url if watch else None,
         },
         i18n={
             "productPin": _("Pin"),
