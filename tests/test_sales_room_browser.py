@@ -70,7 +70,7 @@ def test_the_merchant_pins_and_an_anonymous_viewers_card_changes_live(
     assert viewer.locator("#product-list .product-card").count() == 2
     assert viewer.locator("button.product-pin").count() == 0
 
-    host.locator('#product-list button.product-pin[data-product-id]').nth(1).click()
+    host.locator("#product-list button.product-pin[data-product-id]").nth(1).click()
     viewer.wait_for_function(
         "document.querySelector('#pinned-card .product-name')?.textContent === '新郑红枣'", timeout=5000
     )

@@ -153,9 +153,7 @@ def test_the_host_gets_clear_errors_for_bad_pins_and_the_socket_stays_up(
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "member"])
-def test_a_viewer_trying_to_pin_is_refused_and_stays_connected(
-    request, hub_server, sales, products, persona
-):
+def test_a_viewer_trying_to_pin_is_refused_and_stays_connected(request, hub_server, sales, products, persona):
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     frames = [
         (json.dumps({"type": "product_pin", "id": products[0].pk}), "forbidden"),

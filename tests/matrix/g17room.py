@@ -20,7 +20,9 @@ def setup(w):
     w.g17_public_product = Product.objects.create(
         sales_session=public, name="郑州烩面礼盒", price=Decimal("59.90"), link=SHOP
     )
-    w.g17_unlinked_product = Product.objects.create(sales_session=public, name="新郑红枣", price=Decimal("29.90"))
+    w.g17_unlinked_product = Product.objects.create(
+        sales_session=public, name="新郑红枣", price=Decimal("29.90")
+    )
     w.g17_draft_product = Product.objects.create(
         sales_session=draft, name="新品礼盒", price=Decimal("99.00"), link=SHOP
     )
