@@ -97,6 +97,16 @@ def test_it_refuses_pinning_to_viewers(request, sales, products, persona):
     assert sales.pinned_product is None
 
 
+@pytest.mark.parametrize("status", [LiveSession.Status.ENDED, LiveSession.Status.CANCELLED])
+def test_nothing_is_pinned_once_the_session_is_over(sales, products, merchant, status):
+    LiveSession.objects.filter(pk=sales.pk).update(status=status)
+    with pytest.raises(RoomError) as refused:
+        product_pin(session=sales.session, product_id=products[0].pk, user=merchant)
+    assert refused.value.code == "closed"
+    sales.refresh_from_db()
+    assert sales.pinned_product is None
+
+
 def test_a_party_class_has_no_products_to_pin(world, organizer):
     session = f.LiveSessionFactory(host_organization=world.root_a, status=LiveSession.Status.LIVE)
     assert room_products(session=session) is None

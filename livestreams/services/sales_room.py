@@ -32,6 +32,10 @@ def _sales_session(session: LiveSession) -> SalesSession:
 def _require_host(session: LiveSession, user: User) -> None:
     if not user.is_authenticated or not can_manage(user, session):
         raise RoomError("forbidden", _("Only the hosts of this session can pin a product."))
+    # The session's status is read afresh: it changes while the host's socket is open.
+    status = LiveSession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
+    if status in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
+        raise RoomError("closed", _("The session is over: products can no longer be pinned."))
 
 
 def _publish_pinned(session_id: int, product: Product | None) -> None:

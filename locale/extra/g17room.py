@@ -22,6 +22,7 @@ T = {
     "Clicks in the live room": "直播间点击次数",
     "All clicks on product links": "商品链接点击总数",
     "Give the https address of the livestream on the platform itself (%(hosts)s).": "请填写该平台自己的 https 直播地址（%(hosts)s）。",
+    "The session is over: products can no longer be pinned.": "本场直播已结束，不能再置顶商品。",
     # Strings of the base commit's phone sign-in (hub/models.py, hub/sms.py) that had no Chinese yet.
     "mobile phone verified": "手机号已验证",
     "Enter a mainland China mobile number of 11 digits, such as 138 1234 5678.": "请输入 11 位中国大陆手机号，例如 138 1234 5678。",
