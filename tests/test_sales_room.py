@@ -184,7 +184,7 @@ def test_the_room_shows_the_cards_and_the_pinned_product_to_an_anonymous_viewer(
 
 def test_the_host_gets_pin_buttons(sales, products, merchant):
     page = client_for(merchant).get(f"/live/{sales.session.pk}/").content.decode()
-    assert page.count('class="secondary product-pin"') == 2
+    assert page.count('class="button secondary product-pin"') == 2
     assert 'id="product-unpin"' in page
 
 

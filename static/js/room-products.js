@@ -62,7 +62,7 @@
     if (withPin && canPin) {
       var pin = document.createElement("button");
       pin.type = "button";
-      pin.className = "secondary product-pin";
+      pin.className = "button secondary product-pin";
       pin.dataset.productId = String(product.id);
       pin.textContent = product.id === state.pinned ? i18n.productPinned : i18n.productPin;
       pin.disabled = product.id === state.pinned || !room.isOpen();
