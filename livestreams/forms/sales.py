@@ -21,6 +21,7 @@ from livestreams.selectors.sales import (
 from livestreams.selectors.studios import buildings_managed, studios_bookable
 from livestreams.services.sales import host_refusal
 from livestreams.services.sales_import import MAX_BYTES
+from livestreams.watch import platform_url_error
 from partyorgs.models import PartyOrganization
 from partyorgs.permissions import get_scope
 
@@ -125,6 +126,10 @@ class SalesSessionForm(forms.Form):
             allowed = set(host_candidates(enterprise=enterprise).values_list("pk", flat=True))
             if any(u.pk not in allowed for u in hosts):
                 self.add_error("host_users", _("Host accounts must belong to the same enterprise."))
+        # Only the platform's own hosts: the room links (and for Bilibili embeds) this address (livestreams/watch.py).
+        url_error = platform_url_error(data.get("platform", ""), data.get("external_url", ""))
+        if url_error:
+            self.add_error("external_url", url_error)
         return data
 
 
@@ -284,3 +289,10 @@ class PromotionForm(forms.Form):
             # the form must not tell which addresses exist.
             raise ValidationError(host_refusal(refused))
         return users
+
+    def clean(self):
+        data = super().clean()
+        url_error = platform_url_error(data.get("platform", ""), data.get("external_url", ""))
+        if url_error:
+            self.add_error("external_url", url_error)
+        return data

@@ -62,6 +62,7 @@ class SalesSession(models.Model):
         TAOBAO = "taobao", _("Taobao Live")
         CHANNELS = "channels", _("WeChat Channels")
         JD = "jd", _("JD")
+        BILIBILI = "bilibili", _("Bilibili")
         HUB = "hub", _("The hub's own live room")
 
     class Approval(models.TextChoices):
@@ -105,6 +106,12 @@ class SalesSession(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # The product the host is presenting now (小黄车 / 讲解中), shown pinned in the live room; one of the
+    # session's own products (livestreams.services.sales_room.product_pin checks it).
+    pinned_product = models.ForeignKey(
+        "Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pinned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("sales session")
@@ -153,6 +160,8 @@ class Product(models.Model):
     )
     link = models.URLField(_("link"), blank=True)
     image = CleanImageField(_("image"), upload_to="products/%Y/%m/", blank=True, box=PRODUCT_BOX)
+    # Clicks on the product's link in the live room (through /sales/products/<id>/go/), one UPDATE each.
+    clicks = models.PositiveBigIntegerField(_("clicks"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("product")

@@ -33,6 +33,8 @@ from livestreams.models import (
     SalesSession,
     StudioBooking,
 )
+from livestreams.selectors.sales_room import product_clicks as product_clicks  # clicks per product (room)
+from livestreams.selectors.sales_room import session_clicks as session_clicks
 from partyorgs.models import Enterprise, PartyOrganization, Role, ancestor_paths
 from partyorgs.permissions import Scope, get_scope
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livestreams.views import sales
+from livestreams.views import sales, sales_room
 
 app_name = "sales"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("sales/<int:pk>/cancel/", sales.sales_cancel, name="cancel"),
     path("sales/<int:pk>/studio/", sales.sales_book_studio, name="book"),
     path("sales/<int:pk>/results/", sales.sales_results, name="results"),
+    path("sales/products/<int:pk>/go/", sales_room.product_go, name="product_go"),
     path("campaigns/", sales.campaign_list, name="campaigns"),
     path("campaigns/new/", sales.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", sales.campaign_detail, name="campaign"),

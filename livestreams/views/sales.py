@@ -47,6 +47,7 @@ from livestreams.selectors.sales import (
     sales_inbox,
     sales_monthly_history,
     sales_sessions_list,
+    session_clicks,
 )
 from livestreams.services.sales import (
     ProductData,
@@ -168,6 +169,7 @@ def _detail_context(request, access, **extra) -> dict:
         "access": access,
         "booking": booking,
         "products": list(ss.products.all()),
+        "product_clicks_total": session_clicks(ss),
         "result": getattr(ss, "result", None),
         "reportable": result_reportable(ss, now),
         "can_cancel": access.can_edit and upcoming,

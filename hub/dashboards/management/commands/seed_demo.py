@@ -17,6 +17,7 @@ SEEDERS = [
     "partyorgs.demo.seed",
     "livestreams.demo.classes.seed",
     "livestreams.demo.sales.seed",
+    "livestreams.demo.sales_room.seed",
     "livestreams.demo.room.seed",
     # Last: it tallies the history that the seeders above wrote.
     "hub.dashboards.demo.seed",
