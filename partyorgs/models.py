@@ -444,7 +444,11 @@ class PartyMember(models.Model):
             raise ValidationError({"left_on": _("The date of leaving the branch cannot be in the future.")})
         if self.left_on and self.joined_on and self.left_on < self.joined_on:
             raise ValidationError(
-                {"left_on": _("The date of leaving the branch cannot be before the date of joining the Party.")}
+                {
+                    "left_on": _(
+                        "The date of leaving the branch cannot be before the date of joining the Party."
+                    )
+                }
             )
         if self.branch_id and self.branch.kind != PartyOrganization.Kind.BRANCH:
             raise ValidationError({"branch": _("A Party member belongs to a Party branch.")})
@@ -686,7 +690,9 @@ class Invitation(models.Model):
         if bool(self.email) == bool(self.phone):
             raise ValidationError(_("Give either an email address or a mobile number."))
         if self.role_kind != self.RoleKind.MEMBER and (self.member_status or self.member_joined_on):
-            raise ValidationError(_("Only a Party member has a member status and a date of joining the Party."))
+            raise ValidationError(
+                _("Only a Party member has a member status and a date of joining the Party.")
+            )
         if self.member_joined_on and self.member_joined_on > timezone.localdate():
             raise ValidationError(
                 {"member_joined_on": _("The date of joining the Party cannot be in the future.")}

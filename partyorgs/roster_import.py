@@ -281,9 +281,12 @@ def _clean_row(
         return None, [Problem(number, "", _("Give the member's mobile number or email address."))]
     contact = values[key]
     if contact in context.seen:
-        column = _cell_name(header, positions[key])
         return None, [
-            Problem(number, column, _("The same person is already in row %(row)s.") % {"row": context.seen[contact]})
+            Problem(
+                number,
+                _cell_name(header, positions[key]),
+                _("The same person is already in row %(row)s.") % {"row": context.seen[contact]},
+            )
         ]
     context.seen[contact] = number
     row = RosterRow(

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -60,7 +59,12 @@ def member_counts_by_path(top_paths: list[str]) -> Counter[str]:
     q = Q()
     for p in top_paths:
         q |= Q(branch__path__startswith=p)
-    rows = PartyMember.objects.filter(q, member_current_q(timezone.localdate())).values("branch__path").annotate(n=Count("id")).order_by()
+    rows = (
+        PartyMember.objects.filter(q, member_current_q(timezone.localdate()))
+        .values("branch__path")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return Counter({r["branch__path"]: r["n"] for r in rows})
 
 

@@ -285,9 +285,7 @@ def invitation_accept_new_account(*, token: str, name: str) -> User:
     name = (name or "").strip()
     invitation = (
         Invitation.objects.select_for_update()
-        .filter(
-            token=token, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
+        .filter(token=token, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
         .first()
     )
     if invitation is None or not invitation.phone:

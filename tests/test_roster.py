@@ -10,7 +10,7 @@ from django.utils import timezone
 from hub import sms
 from hub.exports import Sheet, xlsx_bytes
 from hub.models import User
-from livestreams.selectors.classes import audience_members, ledger_branches, branch_ledger
+from livestreams.selectors.classes import audience_members, branch_ledger, ledger_branches
 from partyorgs.models import Invitation, PartyMember, RosterChange
 from partyorgs.permissions import get_scope
 from partyorgs.roster_import import TEMPLATE_HEADER, parse_roster, roster_import_apply
@@ -136,8 +136,11 @@ def test_a_member_who_left_stays_on_record_but_no_longer_counts_from_that_day(or
     assert record not in audience_members(future)  # from that day on, they are not
     member_user = User.objects.get(pk=member.pk)
     assert not get_scope(member_user).is_member
-    [ledger] = branch_ledger(branches=ledger_branches(organizer).filter(pk=world.branch_a.pk), year=today.year,
-                             quarter=(today.month - 1) // 3 + 1)
+    [ledger] = branch_ledger(
+        branches=ledger_branches(organizer).filter(pk=world.branch_a.pk),
+        year=today.year,
+        quarter=(today.month - 1) // 3 + 1,
+    )
     assert ledger.members == 0
     page = client_for(organizer).get(f"/orgs/{world.branch_a.pk}/roster/").content.decode()
     assert "陈党员" in page and f"已于 {today:%Y-%m-%d} 离开" in page

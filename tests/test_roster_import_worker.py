@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hub import sms
-from hub.sms import json_lines_outbox
 from hub.exports import Sheet, xlsx_bytes
+from hub.sms import json_lines_outbox
 from partyorgs.models import Invitation, PartyMember, RosterImport
 from partyorgs.roster_import import TEMPLATE_HEADER
 from tests.support import client_for, start_celery_worker, wait_until
@@ -22,7 +22,9 @@ S = RosterImport.State
 def sms_worker(transactional_db, tmp_path):
     """A real worker whose text messages land in a file this test reads (hub.sms.JsonLinesFileBackend)."""
     sms_file = str(tmp_path / "sms.jsonl")
-    worker = start_celery_worker(HUB_TEST_SMS_BACKEND="hub.sms.JsonLinesFileBackend", HUB_TEST_SMS_FILE=sms_file)
+    worker = start_celery_worker(
+        HUB_TEST_SMS_BACKEND="hub.sms.JsonLinesFileBackend", HUB_TEST_SMS_FILE=sms_file
+    )
     yield worker, sms_file
     worker.stop()
 
@@ -52,7 +54,10 @@ def test_the_worker_checks_the_roster_and_imports_it_all_or_nothing(world, organ
             Sheet(
                 title="名册",
                 columns=TEMPLATE_HEADER,
-                rows=[["刘一", "13812345678", "", "预备党员", date(2023, 7, 1)], ["李二", "123", "", "党员", ""]],
+                rows=[
+                    ["刘一", "13812345678", "", "预备党员", date(2023, 7, 1)],
+                    ["李二", "123", "", "党员", ""],
+                ],
             )
         ]
     )

@@ -91,7 +91,9 @@ def test_bad_invitations_get_a_clear_message_and_nothing_is_sent(organizer, worl
 
 
 def test_a_number_already_in_a_branch_is_refused_with_one_neutral_sentence(organizer, world):
-    elsewhere = f.MemberFactory(user=User.objects.create_user(None, phone="+8613900000001"), branch=world.branch_b)
+    elsewhere = f.MemberFactory(
+        user=User.objects.create_user(None, phone="+8613900000001"), branch=world.branch_b
+    )
     with pytest.raises(ValidationError) as refused:
         invitation_create(
             user=organizer, phone="139 0000 0001", role_kind=R.MEMBER, organization=world.branch_a
@@ -127,9 +129,18 @@ def test_the_sms_link_makes_a_signed_in_account_with_the_number_and_exactly_the_
     assert response["Location"] == "/accounts/"
     user = User.objects.get(phone="+8613812345678")
     assert client.session["_auth_user_id"] == str(user.pk)  # signed in at once
-    assert (user.name, user.email, user.phone_verified, user.has_usable_password()) == ("刘新", None, True, False)
+    assert (user.name, user.email, user.phone_verified, user.has_usable_password()) == (
+        "刘新",
+        None,
+        True,
+        False,
+    )
     member = user.party_member
-    assert (member.branch, member.status, member.joined_on) == (world.branch_a, ST.PROBATIONARY, date(2024, 7, 1))
+    assert (member.branch, member.status, member.joined_on) == (
+        world.branch_a,
+        ST.PROBATIONARY,
+        date(2024, 7, 1),
+    )
     inv.refresh_from_db()
     assert inv.accepted_by == user
     # The link works once.
@@ -137,7 +148,9 @@ def test_the_sms_link_makes_a_signed_in_account_with_the_number_and_exactly_the_
 
 
 def test_accepting_never_invents_a_date_or_a_status(organizer, world):
-    inv = invitation_create(user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a)
+    inv = invitation_create(
+        user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a
+    )
     user = invitation_accept_new_account(token=inv.token, name="王五")
     member = PartyMember.objects.get(user=user)
     assert (member.status, member.joined_on) == ("", None)
@@ -145,7 +158,9 @@ def test_accepting_never_invents_a_date_or_a_status(organizer, world):
     assert "王五" in page and page.count("未填写") >= 2
 
 
-def test_an_email_newcomer_confirms_the_name_and_the_roster_shows_it_not_the_address(client, organizer, world):
+def test_an_email_newcomer_confirms_the_name_and_the_roster_shows_it_not_the_address(
+    client, organizer, world
+):
     inv = invitation_create(
         user=organizer,
         email="new@example.com",
@@ -158,7 +173,12 @@ def test_an_email_newcomer_confirms_the_name_and_the_roster_shows_it_not_the_add
     assert 'value="赵新"' in signup
     response = client.post(
         "/accounts/signup/",
-        {"email": "new@example.com", "name": "赵新", "password1": "Xq9!long-pass", "password2": "Xq9!long-pass"},
+        {
+            "email": "new@example.com",
+            "name": "赵新",
+            "password1": "Xq9!long-pass",
+            "password2": "Xq9!long-pass",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email="new@example.com")
@@ -166,7 +186,9 @@ def test_an_email_newcomer_confirms_the_name_and_the_roster_shows_it_not_the_add
     assert (user.party_member.status, user.party_member.joined_on) == (ST.FULL, None)
 
 
-def test_a_number_with_an_account_signs_in_then_accepts_and_the_member_record_attaches(client, organizer, world):
+def test_a_number_with_an_account_signs_in_then_accepts_and_the_member_record_attaches(
+    client, organizer, world
+):
     user = f.UserFactory(email="old@example.com", phone="+8613812345678", name="老用户")
     inv = invitation_create(
         user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a, name="别名"
@@ -183,7 +205,9 @@ def test_a_number_with_an_account_signs_in_then_accepts_and_the_member_record_at
 
 
 def test_a_signed_in_person_without_a_number_takes_the_invited_number(organizer, world, merchant):
-    inv = invitation_create(user=organizer, phone="13812345678", role_kind=R.ORGANIZER, organization=world.branch_a)
+    inv = invitation_create(
+        user=organizer, phone="13812345678", role_kind=R.ORGANIZER, organization=world.branch_a
+    )
     assert invitation_accept(token=inv.token, user=merchant)
     merchant.refresh_from_db()
     assert (merchant.phone, merchant.phone_verified) == ("+8613812345678", True)
@@ -193,7 +217,9 @@ def test_a_signed_in_person_without_a_number_takes_the_invited_number(organizer,
 def test_someone_else_signed_in_cannot_accept_and_is_told_neutrally(organizer, world):
     f.UserFactory(email="owner@example.com", phone="+8613812345678")
     other = f.UserFactory(email="other@example.com", phone="+8613900000009")
-    inv = invitation_create(user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a)
+    inv = invitation_create(
+        user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a
+    )
     client = client_for(other)
     response = client.get(f"/invitations/{inv.token}/")
     assert response.status_code == 403
@@ -203,9 +229,13 @@ def test_someone_else_signed_in_cannot_accept_and_is_told_neutrally(organizer, w
     assert not invitation_accept(token=inv.token, user=other)
 
 
-def test_a_member_of_a_branch_accepting_another_member_invitation_gets_nothing(client, organizer, member, world):
+def test_a_member_of_a_branch_accepting_another_member_invitation_gets_nothing(
+    client, organizer, member, world
+):
     # The account got its branch after the invitation was sent.
-    inv = invitation_create(user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a2)
+    inv = invitation_create(
+        user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a2
+    )
     User.objects.filter(pk=member.pk).update(phone="+8613812345678")
     member.refresh_from_db()
     signed_in = client_for(member)
@@ -217,7 +247,9 @@ def test_a_member_of_a_branch_accepting_another_member_invitation_gets_nothing(c
 
 
 def test_the_link_of_a_phone_invitation_cannot_create_an_account_for_a_taken_number(organizer, world):
-    inv = invitation_create(user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a)
+    inv = invitation_create(
+        user=organizer, phone="13812345678", role_kind=R.MEMBER, organization=world.branch_a
+    )
     User.objects.create_user(None, phone="+8613812345678")
     with pytest.raises(ValidationError, match="该手机号已有账号"):
         invitation_accept_new_account(token=inv.token, name="某人")

@@ -57,7 +57,9 @@ def attendance_compute(*, session_id: int, now: datetime | None = None) -> int:
         intervals.setdefault(user_id, []).append((joined, left))
     members = {m.user_id: m for m in audience_members(session).only("id", "user_id")}
     day = timezone.localdate(session.starts_at)
-    for m in PartyMember.objects.filter(member_current_q(day), user_id__in=intervals.keys()).only("id", "user_id"):
+    for m in PartyMember.objects.filter(member_current_q(day), user_id__in=intervals.keys()).only(
+        "id", "user_id"
+    ):
         members.setdefault(m.user_id, m)
     existing = {a.member_id: a for a in Attendance.objects.filter(session_id=session_id)}
     rows = []

@@ -37,9 +37,11 @@ def pages(w):
         yield f"/orgs/{world.branch_b.pk}/roster/{suffix}", outside
     # A committee is not a branch: no roster.
     yield f"/orgs/{world.committee_a.pk}/roster/", {"staff": 404, "organizer": 404, **NO_ROLE}
-    yield f"/orgs/0/roster/", {"staff": 404, "organizer": 404, **NO_ROLE}
+    yield "/orgs/0/roster/", {"staff": 404, "organizer": 404, **NO_ROLE}
     yield f"/roster/members/{w.roster_member_a.pk}/", mine
     yield f"/roster/members/{w.roster_member_b.pk}/", outside
     yield f"/roster/imports/{w.roster_import.pk}/", {"organizer": 200, "staff": 404, **NO_ROLE}
-    everyone = dict.fromkeys(["organizer", "merchant", "official", "member", "outsider", "staff", "anonymous"], 200)
+    everyone = dict.fromkeys(
+        ["organizer", "merchant", "official", "member", "outsider", "staff", "anonymous"], 200
+    )
     yield f"/invitations/{w.phone_invitation.token}/", everyone
