@@ -327,9 +327,24 @@ def roster_import_status(request, pk: int):
 
 @role_required("organizer", "staff")
 def roster_template(request, pk: int):
-    """An empty roster template (.xlsx) for the branch: the header and one example row to replace."""
+    """The roster template (.xlsx): the first sheet is the one imported, with only its header (an example
+    row would invite its made-up number if uploaded unchanged); the second explains each column."""
     branch = selectors.roster_branch_get(user=request.user, pk=pk)
-    example = ["张三", "13800138000", "", "预备党员", timezone.localdate().replace(month=1, day=1)]
+    notes = [
+        ["姓名", _("Required.")],
+        ["手机号", _("The invitation goes by SMS to this number. Give a number or an email address.")],
+        ["邮箱", _("Used when the row has no mobile number.")],
+        ["党员状态", _("正式党员 or 预备党员; may be left empty.")],
+        ["入党日期", _("A date such as 2021-07-01; may be left empty.")],
+    ]
     return xlsx_response(
-        f"roster-{branch.pk}", [Sheet(title=str(_("Roster")), columns=TEMPLATE_HEADER, rows=[example])]
+        f"roster-{branch.pk}",
+        [
+            Sheet(title=str(_("Roster")), columns=TEMPLATE_HEADER, rows=[]),
+            Sheet(
+                title=str(_("How to fill it in")),
+                columns=[str(_("Column")), str(_("What to write"))],
+                rows=notes,
+            ),
+        ],
     )

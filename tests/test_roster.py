@@ -10,6 +10,7 @@ from django.utils import timezone
 from hub import sms
 from hub.exports import Sheet, xlsx_bytes
 from hub.models import User
+from hub.tabular import Limits, read_table
 from livestreams.selectors.classes import audience_members, branch_ledger, ledger_branches
 from partyorgs.models import Invitation, PartyMember, RosterChange
 from partyorgs.permissions import get_scope
@@ -215,8 +216,11 @@ def test_the_template_is_an_xlsx_with_the_columns_the_import_reads(organizer, wo
     response = client_for(organizer).get(f"/orgs/{world.branch_a.pk}/roster/template/")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    # Its first sheet is what the import reads: the columns are all known, and there is no row to import.
     outcome = parse_roster(branch=world.branch_a, name="t.xlsx", content=response.content)
-    assert outcome.problems == [] and [r.name for r in outcome.rows] == ["张三"]
+    assert [(p.row, p.message) for p in outcome.problems] == [(2, "文件中没有党员数据行。")]
+    filled = read_table("t.xlsx", response.content, Limits(max_rows=10, max_columns=10))
+    assert filled[0] == TEMPLATE_HEADER
 
 
 def test_the_upload_form_refuses_what_is_not_a_spreadsheet(organizer, world):

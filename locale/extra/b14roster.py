@@ -70,4 +70,11 @@ T = {
     "Leaves on %(d)s": "将于 %(d)s 离开",
     "Correct": "更正",
     "No member belongs directly to this branch yet.": "本支部还没有党员。",
+    "Required.": "必填。",
+    "The invitation goes by SMS to this number. Give a number or an email address.": "邀请通过短信发送到此手机号。手机号和邮箱至少填写一个。",
+    "Used when the row has no mobile number.": "该行没有手机号时使用。",
+    "正式党员 or 预备党员; may be left empty.": "填写“正式党员”或“预备党员”，可留空。",
+    "A date such as 2021-07-01; may be left empty.": "日期，例如 2021-07-01，可留空。",
+    "How to fill it in": "填写说明",
+    "What to write": "填写内容",
 }
