@@ -5,18 +5,22 @@ every change is audited. The roster import is checked by the same rules, all or 
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from hub import sms
 from hub.exports import Sheet, xlsx_bytes
 from hub.models import User
 from hub.tabular import Limits, read_table
+from livestreams.models import Attendance, LiveSession
 from livestreams.selectors.classes import audience_members, branch_ledger, ledger_branches
+from livestreams.services.attendance import attendance_compute
 from partyorgs.models import Invitation, PartyMember, RosterChange
 from partyorgs.permissions import get_scope
 from partyorgs.roster_import import TEMPLATE_HEADER, parse_roster, roster_import_apply
 from partyorgs.services import invitation_create, member_update
 from tests import factories as f
+from tests.dashboard_fixtures import party_class
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
@@ -224,10 +228,40 @@ def test_the_template_is_an_xlsx_with_the_columns_the_import_reads(organizer, wo
 
 
 def test_the_upload_form_refuses_what_is_not_a_spreadsheet(organizer, world):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     response = client_for(organizer).post(
         f"/orgs/{world.branch_a.pk}/roster/import/", {"file": SimpleUploadedFile("a.pdf", b"%PDF")}
     )
     assert response.status_code == 200
     assert "请上传 .csv 或 .xlsx 文件" in response.content.decode()
+
+
+def test_attendance_counts_a_member_who_left_for_classes_before_and_not_after(organizer, member, world):
+    record = _member_record(member)
+    now = timezone.now()
+    before = party_class(
+        world.branch_a,
+        starts_at=now - timedelta(days=20),
+        status=LiveSession.Status.ENDED,
+        audience_orgs=[world.branch_a],
+    )
+    after = party_class(
+        world.branch_a,
+        starts_at=now - timedelta(days=2),
+        status=LiveSession.Status.ENDED,
+        audience_orgs=[world.branch_a],
+    )
+    member_update(
+        user=organizer,
+        member=record,
+        name=member.name,
+        status=record.status,
+        joined_on=record.joined_on,
+        left_on=timezone.localdate() - timedelta(days=10),
+    )
+    attendance_compute(session_id=before.pk)
+    attendance_compute(session_id=after.pk)
+    assert Attendance.objects.filter(session=before, member=record).exists()
+    assert not Attendance.objects.filter(session=after, member=record).exists()
+    # The earlier class's attendance list still names them.
+    page = client_for(organizer).get(f"/classes/{before.pk}/attendance/")
+    assert page.status_code == 200 and "陈党员" in page.content.decode()
