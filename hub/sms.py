@@ -3,6 +3,7 @@
 `sms_send(phone=, text=)` hands the message to the backend named by HUB_SMS_BACKEND:
 - `hub.sms.ConsoleBackend` (the default): writes it to the log, for development and `make run`;
 - `hub.sms.LocmemBackend` (the test suite): keeps it in `hub.sms.outbox`, like Django's mail.outbox;
+- `hub.sms.JsonLinesFileBackend` (a test's daphne subprocess): appends it to a file the test reads;
 - provider adapters for Chinese SMS services live beside them and are chosen the same way.
 
 `phone_normalize(raw)` turns what people type into the stored E.164 form (+8613812345678) or raises
@@ -11,6 +12,7 @@ ValidationError with a message for them; every form that takes a number uses it.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -66,6 +68,25 @@ outbox: list[Sms] = []
 class LocmemBackend:
     def send(self, message: Sms) -> None:
         outbox.append(message)
+
+
+class JsonLinesFileBackend:
+    """For test servers in another process (daphne started by a test): each message is appended as one JSON
+    line to the file named by settings.HUB_SMS_TEST_FILE (config/settings/test.py reads HUB_TEST_SMS_FILE);
+    the test reads them back with `json_lines_outbox(path)`."""
+
+    def send(self, message: Sms) -> None:
+        with open(settings.HUB_SMS_TEST_FILE, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"phone": message.phone, "text": message.text}, ensure_ascii=False) + "\n")
+
+
+def json_lines_outbox(path: str) -> list[Sms]:
+    """What JsonLinesFileBackend wrote to `path`, oldest first (nothing when the file does not exist yet)."""
+    try:
+        with open(path, encoding="utf-8") as lines:
+            return [Sms(**json.loads(line)) for line in lines if line.strip()]
+    except FileNotFoundError:
+        return []
 
 
 def sms_send(*, phone: str, text: str) -> None:

@@ -10,11 +10,16 @@ from partyorgs.services import invitation_accept
 INVITATION_SESSION_KEY = "hub_invitation_token"
 
 
-def invited_email(request) -> str | None:
-    """The address of the usable invitation whose link this browser opened, if any."""
+def invited_invitation(request):
+    """The usable invitation whose link this browser opened, if any."""
     token = request.session.get(INVITATION_SESSION_KEY)
-    invitation = invitation_get_usable(token=token) if token else None
-    return invitation.email if invitation else None
+    return invitation_get_usable(token=token) if token else None
+
+
+def invited_email(request) -> str | None:
+    """The address of the usable email invitation whose link this browser opened, if any."""
+    invitation = invited_invitation(request)
+    return invitation.email if invitation and invitation.email else None
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -24,6 +29,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return settings.HUB_OPEN_SIGNUP or invited_email(request) is not None
 
     def save_user(self, request, user, form, commit=True):
+        user.name = (form.cleaned_data.get("name") or "").strip()
         user = super().save_user(request, user, form, commit=commit)
         token = request.session.get(INVITATION_SESSION_KEY)
         if commit and token:

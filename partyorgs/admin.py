@@ -21,6 +21,8 @@ from .models import (
     PartyOrganization,
     Region,
     Role,
+    RosterChange,
+    RosterImport,
     Venue,
 )
 
@@ -155,13 +157,26 @@ class IncubatorTenantAdmin(admin.ModelAdmin):
     list_select_related = ["incubator"]
 
 
+class RosterChangeInline(admin.TabularInline):
+    """Who corrected the roster data, read-only (written by partyorgs.services.member_update)."""
+
+    model = RosterChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["changed_at", "user", "changes"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PartyMember)
 class PartyMemberAdmin(admin.ModelAdmin):
-    list_display = ["user", "branch", "status", "joined_on", "position"]
-    list_filter = ["status", "branch__region", "joined_on"]
-    search_fields = ["user__email", "user__name", "branch__name"]
+    list_display = ["user", "branch", "status", "joined_on", "left_on", "position"]
+    list_filter = ["status", "branch__region", "joined_on", ("left_on", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "user__phone", "user__name", "branch__name"]
     autocomplete_fields = ["user", "branch"]
     list_select_related = ["user", "branch"]
+    inlines = [RosterChangeInline]
 
 
 class RoleInline(admin.TabularInline):
@@ -194,12 +209,26 @@ class InvitationAdmin(admin.ModelAdmin):
     """Invitations are sent from the Invitations page (which emails the link); here they are looked up
     and withdrawn."""
 
-    list_display = ["email", "role_kind", "scope", "created_by", "created_at", "expires_at", "status_label"]
+    list_display = [
+        "email",
+        "phone",
+        "name",
+        "role_kind",
+        "scope",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "status_label",
+    ]
     list_filter = ["role_kind", ("accepted_at", admin.EmptyFieldListFilter), "created_at", "expires_at"]
-    search_fields = ["email", "created_by__email", "organization__name", "enterprise__name"]
+    search_fields = ["email", "phone", "name", "created_by__email", "organization__name", "enterprise__name"]
     list_select_related = ["region", "organization", "enterprise", "created_by"]
     readonly_fields = [
         "email",
+        "phone",
+        "name",
+        "member_status",
+        "member_joined_on",
         "role_kind",
         "region",
         "organization",
@@ -227,3 +256,56 @@ class InvitationAdmin(admin.ModelAdmin):
             for inv in queryset.filter(accepted_at__isnull=True)
         )
         self.message_user(request, _("%(n)d invitations withdrawn.") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(RosterChange)
+class RosterChangeAdmin(admin.ModelAdmin):
+    """The roster's audit trail: read-only."""
+
+    list_display = ["member", "user", "changed_at"]
+    list_filter = ["changed_at", "member__branch__region"]
+    search_fields = ["member__user__name", "member__user__email", "user__name", "member__branch__name"]
+    list_select_related = ["member__user", "user"]
+    readonly_fields = ["member", "user", "changed_at", "changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    """Roster files checked by the worker, with their outcome (the file itself is dropped once checked)."""
+
+    list_display = [
+        "file_name",
+        "branch",
+        "user",
+        "state",
+        "invited",
+        "updated",
+        "problem_count",
+        "created_at",
+    ]
+    list_filter = ["state", "created_at"]
+    search_fields = ["file_name", "branch__name", "user__email", "user__name"]
+    list_select_related = ["branch", "user"]
+    readonly_fields = [
+        "user",
+        "branch",
+        "file_name",
+        "state",
+        "rows_total",
+        "rows_checked",
+        "invited",
+        "updated",
+        "problem_count",
+        "problems",
+        "finished_at",
+    ]
+    exclude = ["language", "base_url"]
+
+    def has_add_permission(self, request):
+        return False

@@ -7,9 +7,20 @@ from allauth.core import context
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .adapters import invited_email
-from .models import Enterprise, IncubatorTenant, Industry, Invitation, PartyOrganization, Region
+from hub.sms import phone_normalize
+
+from .adapters import invited_email, invited_invitation
+from .models import (
+    Enterprise,
+    IncubatorTenant,
+    Industry,
+    Invitation,
+    PartyMember,
+    PartyOrganization,
+    Region,
+)
 from .permissions import get_scope
+from .roster_import import MAX_BYTES as ROSTER_MAX_BYTES
 
 
 class EnterpriseFilterForm(forms.Form):
@@ -53,11 +64,53 @@ class OrganizationChoiceField(forms.ModelChoiceField):
         return "\u3000" * (obj.depth - 1) + f"{obj.name}（{obj.get_kind_display()}）"
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _phone_field(label, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        **kwargs,
+    )
+
+
+def _clean_phone(raw: str) -> str:
+    """hub.sms.phone_normalize for every typed number: its message becomes the field's error."""
+    return phone_normalize(raw) if (raw or "").strip() else ""
+
+
+MEMBER_STATUS_CHOICES = [("", _("Not entered")), *PartyMember.Status.choices]
+
+
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("Email address of the person to invite"))
+    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    phone = _phone_field(
+        _("Mobile number"),
+        required=False,
+        help_text=_("The invitation link is sent by SMS to this number; or give an email address instead."),
+    )
+    email = forms.EmailField(label=_("Email address"), required=False)
     role_kind = forms.ChoiceField(label=_("Role"))
     organization = OrganizationChoiceField(
         label=_("Party organization or branch"), queryset=None, required=False
+    )
+    member_status = forms.ChoiceField(
+        label=_("Member status"),
+        choices=MEMBER_STATUS_CHOICES,
+        required=False,
+        help_text=_("For a Party member. Left empty, it stays empty on the roster."),
+    )
+    member_joined_on = forms.DateField(
+        label=_("Joined the Party on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("For a Party member. Left empty, it stays empty on the roster."),
     )
     region = forms.ModelChoiceField(label=_("District or subdistrict"), queryset=None, required=False)
     enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=None, required=False)
@@ -87,9 +140,69 @@ class InvitationForm(forms.Form):
             del self.fields["region"]
             del self.fields["enterprise"]
 
+    def clean_phone(self):
+        return _clean_phone(self.cleaned_data.get("phone", ""))
+
+    def clean(self):
+        data = super().clean()
+        if "phone" in self.errors or "email" in self.errors:
+            return data
+        if bool(data.get("phone")) == bool(data.get("email")):
+            raise forms.ValidationError(
+                _("Give either a mobile number or an email address: the link is sent to one of them.")
+            )
+        return data
+
+
+class MemberForm(forms.Form):
+    """An organizer's correction of a member's roster data."""
+
+    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    status = forms.ChoiceField(label=_("Member status"), choices=MEMBER_STATUS_CHOICES, required=False)
+    joined_on = forms.DateField(label=_("Joined the Party on"), required=False, widget=DateInput())
+    left_on = forms.DateField(
+        label=_("Left the branch on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_(
+            "The record stays; from this day the member no longer counts in the branch's audience and attendance."
+        ),
+    )
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file (.xlsx or .csv)"),
+        help_text=_("The first row names the columns; nothing is imported unless every row is valid."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > ROSTER_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        return upload
+
+
+class PhoneInvitationAcceptForm(forms.Form):
+    """A newcomer invited by SMS confirms (or sets) their name; the link has proved the number."""
+
+    name = forms.CharField(label=_("Your name"), max_length=50)
+
 
 class InvitationSignupForm(SignupForm):
-    """allauth's sign-up form; with an invitation, the address must be the one the link was sent to."""
+    """allauth's sign-up form; with an invitation, the address must be the one the link was sent to, and the
+    person confirms (or sets) the name the organizer entered."""
+
+    name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        invitation = invited_invitation(context.request) if context.request is not None else None
+        if invitation is not None:
+            self.fields["name"].required = True
+            self.fields["name"].initial = invitation.name
 
     def clean_email(self):
         email = super().clean_email()

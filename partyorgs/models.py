@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from hub.models import masked_phone
+
 from .validators import validate_credit_code
 
 
@@ -419,9 +421,13 @@ class PartyMember(models.Model):
     branch = models.ForeignKey(
         PartyOrganization, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="members"
     )
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.FULL)
-    joined_on = models.DateField(_("joined the Party on"))
+    # Unset ("" / NULL) when the organizer did not enter it: the roster shows "not entered", never a guess.
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, blank=True, default="")
+    joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
     position = models.CharField(_("position in the branch"), max_length=50, blank=True)
+    # Leaving the branch keeps the record (and its attendance); from that day on the member is no longer
+    # in the branch's audience, attendance or counts (member_current_q).
+    left_on = models.DateField(_("left the branch on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Party member")
@@ -434,8 +440,86 @@ class PartyMember(models.Model):
     def clean(self):
         if self.joined_on and self.joined_on > timezone.localdate():
             raise ValidationError({"joined_on": _("The date of joining the Party cannot be in the future.")})
+        if self.left_on and self.left_on > timezone.localdate():
+            raise ValidationError({"left_on": _("The date of leaving the branch cannot be in the future.")})
+        if self.left_on and self.joined_on and self.left_on < self.joined_on:
+            raise ValidationError(
+                {
+                    "left_on": _(
+                        "The date of leaving the branch cannot be before the date of joining the Party."
+                    )
+                }
+            )
         if self.branch_id and self.branch.kind != PartyOrganization.Kind.BRANCH:
             raise ValidationError({"branch": _("A Party member belongs to a Party branch.")})
+
+
+def member_current_q(day, prefix: str = "") -> Q:
+    """Q over PartyMember (or a relation to it via prefix, e.g. 'party_member__') for the members still in
+    their branch on `day`: those who never left, or left after that day."""
+    return Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": day})
+
+
+class RosterChange(models.Model):
+    """Who changed what in a member's roster data, and when (written by partyorgs.services.member_update)."""
+
+    member = models.ForeignKey(
+        PartyMember, verbose_name=_("Party member"), on_delete=models.CASCADE, related_name="changes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    # [{"field": verbose name, "before": text, "after": text}, ...]
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("roster change")
+        verbose_name_plural = _("roster changes")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.member} · {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class RosterImport(models.Model):
+    """A branch roster (.xlsx or CSV) an organizer uploaded, checked (and imported when every row is valid)
+    by a Celery task, as the sales results import does. The file is dropped once checked."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Being checked")
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("Not imported: problems found")
+        FAILED = "failed", _("The check failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    branch = models.ForeignKey(PartyOrganization, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(default=bytes, editable=False)
+    language = models.CharField(max_length=10, blank=True)
+    base_url = models.CharField(max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    invited = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    problem_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return self.file_name
 
 
 class Role(models.Model):
@@ -539,9 +623,18 @@ class Invitation(models.Model):
         OFFICIAL = "official", _("Official")
         MERCHANT = "merchant", _("Merchant")
 
-    email = models.EmailField(_("email address"))
+    # Sent to exactly one of them: an email address, or a mobile number (E.164, hub.sms.phone_normalize).
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
     role_kind = models.CharField(_("role"), max_length=20, choices=RoleKind.choices)
+    # What the organizer knows of the person; accepting copies it, and nothing else, onto the account and,
+    # for a Party member, onto the roster. Left empty, it stays unset.
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    member_status = models.CharField(
+        _("member status"), max_length=20, choices=PartyMember.Status.choices, blank=True
+    )
+    member_joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
     region = models.ForeignKey(
         "Region",
         verbose_name=_("district or subdistrict"),
@@ -586,9 +679,24 @@ class Invitation(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return self.email
+        return self.email or masked_phone(self.phone)
+
+    @property
+    def contact(self) -> str:
+        """Where the link went, as the inviter may see it: the address, or the number."""
+        return self.email or self.phone
 
     def clean(self):
+        if bool(self.email) == bool(self.phone):
+            raise ValidationError(_("Give either an email address or a mobile number."))
+        if self.role_kind != self.RoleKind.MEMBER and (self.member_status or self.member_joined_on):
+            raise ValidationError(
+                _("Only a Party member has a member status and a date of joining the Party.")
+            )
+        if self.member_joined_on and self.member_joined_on > timezone.localdate():
+            raise ValidationError(
+                {"member_joined_on": _("The date of joining the Party cannot be in the future.")}
+            )
         scope_field = {
             self.RoleKind.MEMBER: "organization",
             self.RoleKind.ORGANIZER: "organization",

@@ -25,8 +25,9 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from partyorgs.models import Enterprise, PartyMember, Region, Role, ancestor_paths
+from partyorgs.models import Enterprise, PartyMember, Region, Role, ancestor_paths, member_current_q
 
 # A condition every row meets. Not Q(): Django drops an empty Q from an OR, so `x | Q()` would mean `x`.
 EVERYTHING = Q(pk__isnull=False)
@@ -132,8 +133,9 @@ def get_scope(user) -> Scope:
         if enterprise_ids
         else set()
     )
+    # A member who left their branch is a member no more (the record stays for the branch's history).
     member = (
-        PartyMember.objects.filter(user=user)
+        PartyMember.objects.filter(member_current_q(timezone.localdate()), user=user)
         .select_related("branch")
         .only("id", "branch__id", "branch__path")
         .first()

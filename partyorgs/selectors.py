@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from hub.models import User
@@ -28,7 +30,10 @@ from .models import (
     PartyMember,
     PartyOrganization,
     Role,
+    RosterChange,
+    RosterImport,
     ancestor_paths,
+    member_current_q,
 )
 
 # --- Party organizations -------------------------------------------------------------------------
@@ -54,7 +59,12 @@ def member_counts_by_path(top_paths: list[str]) -> Counter[str]:
     q = Q()
     for p in top_paths:
         q |= Q(branch__path__startswith=p)
-    rows = PartyMember.objects.filter(q).values("branch__path").annotate(n=Count("id")).order_by()
+    rows = (
+        PartyMember.objects.filter(q, member_current_q(timezone.localdate()))
+        .values("branch__path")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return Counter({r["branch__path"]: r["n"] for r in rows})
 
 
@@ -158,7 +168,7 @@ def org_detail(*, user: User, pk: int) -> OrgDetail:
     can_see_members = can_manage or org.region_id in scope.region_ids
     members = (
         list(
-            PartyMember.objects.filter(branch=org)
+            PartyMember.objects.filter(member_current_q(timezone.localdate()), branch=org)
             .select_related("user")
             .order_by("user__name", "user__email")
         )
@@ -331,3 +341,74 @@ def roles_of(*, user: User) -> list[Role]:
     return list(
         Role.objects.filter(user=user).select_related("region", "organization", "enterprise").order_by("kind")
     )
+
+
+def invitation_acceptable_by(*, invitation: Invitation, user: User) -> bool:
+    """May this signed-in person accept? When the invitation's address (or number) is theirs; or when they
+    have none of that kind and no account has it, since the link proves they received it (accepting then
+    puts it on their account, verified)."""
+    if invitation.phone:
+        if user.phone:
+            return user.phone == invitation.phone
+        return not User.objects.filter(phone=invitation.phone).exists()
+    if user.email:
+        return user.email.lower() == invitation.email.lower()
+    return not User.objects.filter(email__iexact=invitation.email).exists()
+
+
+# --- The roster ------------------------------------------------------------------------------------------
+
+ROSTER_IMPORT_STALE_AFTER = timedelta(minutes=5)
+
+
+def roster_branch_get(*, user: User, pk: int) -> PartyOrganization:
+    """A branch whose roster the user keeps (an organizer of its subtree, or staff); 404 for any other."""
+    scope = get_scope(user)
+    branch: PartyOrganization | None = (
+        PartyOrganization.objects.filter(scope.managed_orgs_q(), pk=pk, kind=PartyOrganization.Kind.BRANCH)
+        .select_related("region")
+        .first()
+    )
+    if branch is None:
+        raise Http404
+    return branch
+
+
+def roster_members(*, branch: PartyOrganization) -> list[PartyMember]:
+    """Every member record of the branch, those still in it first, then those who left (most recent first)."""
+    members = list(PartyMember.objects.filter(branch=branch).select_related("user"))
+    current = [m for m in members if m.left_on is None or m.left_on > timezone.localdate()]
+    left = [m for m in members if m not in current]
+    current.sort(key=lambda m: (m.user.name or "\uffff", m.user.email or "", m.user.phone or "", m.pk))
+    left.sort(key=lambda m: (m.left_on, m.pk), reverse=True)
+    return current + left
+
+
+def member_get_for_manager(*, user: User, pk: int) -> PartyMember:
+    """A member of a branch the user keeps the roster of; 404 for any other."""
+    scope = get_scope(user)
+    member: PartyMember | None = (
+        PartyMember.objects.filter(scope.managed_orgs_q("branch__"), pk=pk)
+        .select_related("user", "branch")
+        .first()
+    )
+    if member is None:
+        raise Http404
+    return member
+
+
+def member_changes(*, member: PartyMember) -> list[RosterChange]:
+    return list(RosterChange.objects.filter(member=member).select_related("user")[:50])
+
+
+def roster_import_get_for_user(*, user: User, pk: int) -> RosterImport:
+    """One of the user's own roster imports (404 otherwise); a check that never finished is shown failed."""
+    job: RosterImport | None = (
+        RosterImport.objects.filter(pk=pk, user=user).select_related("branch").defer("content").first()
+    )
+    if job is None:
+        raise Http404
+    unfinished = job.state in (RosterImport.State.QUEUED, RosterImport.State.CHECKING)
+    if unfinished and job.created_at < timezone.now() - ROSTER_IMPORT_STALE_AFTER:
+        job.state = RosterImport.State.FAILED
+    return job

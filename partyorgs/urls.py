@@ -16,4 +16,9 @@ urlpatterns = [
     path("accounts/invitations/", views.invitations, name="invitations"),
     path("accounts/invitations/<int:pk>/withdraw/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
+    path("orgs/<int:pk>/roster/", views.roster, name="roster"),
+    path("orgs/<int:pk>/roster/import/", views.roster_import, name="roster_import"),
+    path("orgs/<int:pk>/roster/template/", views.roster_template, name="roster_template"),
+    path("roster/members/<int:pk>/", views.member_edit, name="member_edit"),
+    path("roster/imports/<int:pk>/", views.roster_import_status, name="roster_import_status"),
 ]

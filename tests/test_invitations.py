@@ -154,7 +154,12 @@ def test_a_newcomer_signs_up_through_the_link_verified_and_with_the_role(client,
     assert 'value="new@example.com"' in page.content.decode()
     resp = client.post(
         "/accounts/signup/",
-        {"email": "new@example.com", "password1": "Xq9!long-pass", "password2": "Xq9!long-pass"},
+        {
+            "email": "new@example.com",
+            "name": "新党员",
+            "password1": "Xq9!long-pass",
+            "password2": "Xq9!long-pass",
+        },
     )
     assert resp.status_code == 302
     user = User.objects.get(email="new@example.com")

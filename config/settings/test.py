@@ -20,6 +20,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = os.environ.get("HUB_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # Text messages land in hub.sms.outbox.
 HUB_SMS_BACKEND = os.environ.get("HUB_TEST_SMS_BACKEND", "hub.sms.LocmemBackend")
+# hub.sms.JsonLinesFileBackend's file, for a test's server subprocess (it cannot share hub.sms.outbox).
+HUB_SMS_TEST_FILE = os.environ.get("HUB_TEST_SMS_FILE", "")
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

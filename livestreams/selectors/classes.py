@@ -14,7 +14,7 @@ from django.utils import timezone
 from hub.models import User
 from livestreams.models import Attendance, CalendarFeed, LiveSession, PartyClass, SessionAudience
 from livestreams.permissions import visible_q
-from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization, Role
+from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization, Role, member_current_q
 from partyorgs.permissions import get_scope
 
 S = LiveSession.Status
@@ -43,8 +43,10 @@ def audience_orgs_q(session: LiveSession, prefix: str = "") -> Q:
 
 
 def audience_members(session: LiveSession) -> QuerySet[PartyMember]:
-    """The Party members whose branch is in the session's audience."""
-    return PartyMember.objects.filter(audience_orgs_q(session, "branch__"))
+    """The Party members whose branch is in the session's audience, less those who had left it by the day of
+    the session (their records and past attendance stay)."""
+    day = timezone.localdate(session.starts_at)
+    return PartyMember.objects.filter(audience_orgs_q(session, "branch__"), member_current_q(day))
 
 
 def audience_users(session: LiveSession) -> QuerySet[User]:
@@ -347,7 +349,7 @@ def branch_ledger(*, branches: Iterable[PartyOrganization], year: int, quarter: 
         .annotate(expected=Count("pk"), attended=Count("pk", filter=Q(attended=True)))
     }
     members = dict(
-        PartyMember.objects.filter(branch_id__in=branch_ids)
+        PartyMember.objects.filter(member_current_q(timezone.localdate()), branch_id__in=branch_ids)
         .values("branch_id")
         .annotate(n=Count("pk"))
         .values_list("branch_id", "n")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from hub.models import User
 from livestreams.models import Attendance, LiveSession, PartyClass, PresenceInterval
 from livestreams.selectors.classes import audience_members, session_window
-from partyorgs.models import PartyMember
+from partyorgs.models import PartyMember, member_current_q
 
 S = LiveSession.Status
 
@@ -56,7 +56,10 @@ def attendance_compute(*, session_id: int, now: datetime | None = None) -> int:
     ).values_list("user_id", "joined_at", "left_at"):
         intervals.setdefault(user_id, []).append((joined, left))
     members = {m.user_id: m for m in audience_members(session).only("id", "user_id")}
-    for m in PartyMember.objects.filter(user_id__in=intervals.keys()).only("id", "user_id"):
+    day = timezone.localdate(session.starts_at)
+    for m in PartyMember.objects.filter(member_current_q(day), user_id__in=intervals.keys()).only(
+        "id", "user_id"
+    ):
         members.setdefault(m.user_id, m)
     existing = {a.member_id: a for a in Attendance.objects.filter(session_id=session_id)}
     rows = []
