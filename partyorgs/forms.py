@@ -99,3 +99,14 @@ class InvitationSignupForm(SignupForm):
                 _("Use the address the invitation was sent to: %(email)s") % {"email": invited}
             )
         return email
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=50,
+        required=False,
+        help_text=_(
+            "Your real name, as your branch knows you: it is shown with your comments and in attendance lists."
+        ),
+    )

@@ -133,7 +133,7 @@ def invitation_accept(*, token: str, user: User) -> bool:
     # Only the person the link was sent to may use it.
     claimed = Invitation.objects.filter(
         token=token,
-        email__iexact=user.email,
+        email__iexact=user.email or "",
         accepted_at__isnull=True,
         revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
@@ -155,6 +155,6 @@ def invitation_accept(*, token: str, user: User) -> bool:
             enterprise=inv.enterprise,
         )
     # The invited address is verified by the click on the link sent to it.
-    if user.email.lower() == inv.email.lower():
+    if user.email and user.email.lower() == inv.email.lower():
         EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
     return True

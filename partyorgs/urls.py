@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import phone_views, views
 
 app_name = "partyorgs"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("accounts/invitations/", views.invitations, name="invitations"),
     path("accounts/invitations/<int:pk>/withdraw/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
+    # --- phone sign-in ---
+    path("accounts/profile/", phone_views.profile, name="profile"),
+    path("accounts/phone/signup/", phone_views.phone_signup, name="phone_signup"),
+    path("accounts/phone/signup/code/", phone_views.phone_signup_code, name="phone_signup_code"),
 ]

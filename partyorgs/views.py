@@ -187,7 +187,7 @@ def invitation_open(request, token: str):
         # The click on the emailed link proves the address: allauth marks it verified at sign-up.
         get_adapter(request).stash_verified_email(request, invitation.email)
         return redirect(reverse("account_signup") + "?" + urlencode({"email": invitation.email}))
-    wrong_person = request.user.email.lower() != invitation.email.lower()
+    wrong_person = (request.user.email or "").lower() != invitation.email.lower()
     if request.method == "POST" and not wrong_person:
         if services.invitation_accept(token=token, user=request.user):
             request.session.pop(INVITATION_SESSION_KEY, None)

@@ -46,3 +46,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 _subprocess_db = os.environ.get("HUB_TEST_DB_NAME")
 if _subprocess_db:
     DATABASES["default"]["NAME"] = _subprocess_db
+# A server subprocess writes its text messages here (hub.sms.FileBackend) for the test to read.
+HUB_SMS_FILE = os.environ.get("HUB_TEST_SMS_FILE", "")

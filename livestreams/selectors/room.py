@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 
-from hub.models import User
+from hub.models import User, masked_phone
 from livestreams.models import Comment, LiveSession, ModerationAction, Mute
 
 HISTORY_SIZE = 50
@@ -19,6 +19,8 @@ def public_name(user: User) -> str:
     """How a person appears in a room: their name, else the start of their address (never all of it)."""
     if user.name:
         return user.name
+    if not user.email:  # an account with a mobile number only
+        return masked_phone(user.phone) or "***"
     local = user.email.split("@", 1)[0]
     return local[:3] + "***"
 
