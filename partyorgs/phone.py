@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from allauth.account.forms import LoginForm, RequestLoginCodeForm
+from allauth.account.forms import ConfirmLoginCodeForm, LoginForm, RequestLoginCodeForm, VerifyPhoneForm
 from allauth.account.models import EmailAddress
 from allauth.account.stages import EmailVerificationStage
 from allauth.core import context, ratelimit
@@ -113,6 +113,18 @@ class PhoneRequestLoginCodeForm(RequestLoginCodeForm):
 
     def clean(self):
         return forms.Form.clean(self)
+
+
+class PhoneConfirmLoginCodeForm(ConfirmLoginCodeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"] = code_field()
+
+
+class PhoneVerifyForm(VerifyPhoneForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"] = code_field()
 
 
 class PhoneChangeForm(forms.Form):

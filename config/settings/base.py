@@ -179,7 +179,9 @@ ACCOUNT_FORMS = {
     # --- phone sign-in --- the number typed is read by hub.sms.phone_normalize; SMS sends are rate limited.
     "login": "partyorgs.phone.PhoneLoginForm",
     "request_login_code": "partyorgs.phone.PhoneRequestLoginCodeForm",
+    "confirm_login_code": "partyorgs.phone.PhoneConfirmLoginCodeForm",
     "change_phone": "partyorgs.phone.PhoneChangeForm",
+    "verify_phone": "partyorgs.phone.PhoneVerifyForm",
 }
 # Email + password, or a mobile number + an SMS code (partyorgs/phone.py). "phone" in the sign-up fields
 # (optional) is what turns on allauth's number pages (/accounts/phone/change/, /accounts/phone/verify/).
