@@ -3,7 +3,9 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.http import Http404
 
 from hub.models import User
 from hub.services import user_phone_set
@@ -90,6 +92,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_open_for_signup(self, request, sociallogin):
         return AccountAdapter(request).is_open_for_signup(request) or phone_signup_allowed(request)
+
+    def get_app(self, request, provider, client_id=None):
+        # Not configured (no app in settings or the admin): its pages do not exist, rather than a 500.
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404 from None
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)

@@ -295,3 +295,60 @@ def test_an_account_with_only_a_number_works_everywhere_email_was_assumed(world,
     assert User.objects.filter(phone="+8613900005555", email=None).exists()
     r = admin.post("/admin/hub/user/add/", {"email": "", "phone": "", "usable_password": "false", **inline})
     assert r.status_code == 200 and not User.objects.filter(phone=None, email=None).exists()
+
+
+# --- Languages: Chinese first, English switchable ---------------------------------------------------------
+
+
+def _phone_pages(world, member, language="zh-hans"):
+    """(name, client, url) for every page of this area, in the state where it shows its form."""
+    session = public_session(world)
+
+    def browser(user=None):
+        client = client_for(user)
+        client.cookies["django_language"] = language
+        return client
+
+    anonymous = browser()
+    signup = browser()
+    signup.get(_signup_link(signup, session))
+    code_login = browser()
+    code_login.post("/accounts/login/code/", {"phone": PHONE})
+    signup_code = browser()
+    signup_code.get(_signup_link(signup_code, session))
+    signup_code.post("/accounts/phone/signup/", {"phone": "13900007777"})
+    cache.clear()
+    me = browser(member)
+    verify = browser(member)
+    verify.post("/accounts/phone/change/", {"phone": "13900008888"})
+    return [
+        ("login", anonymous, "/accounts/login/"),
+        ("code request", anonymous, "/accounts/login/code/"),
+        ("code confirm", code_login, "/accounts/login/code/confirm/"),
+        ("signup closed", anonymous, "/accounts/phone/signup/"),
+        ("signup", signup, "/accounts/phone/signup/"),
+        ("signup code", signup_code, "/accounts/phone/signup/code/"),
+        ("profile", me, "/accounts/profile/"),
+        ("phone change", me, "/accounts/phone/change/"),
+        ("phone verify", verify, "/accounts/phone/verify/"),
+    ]
+
+
+def test_every_phone_page_is_in_chinese(world, phone_member):
+    from tests.test_allauth_pages import english
+
+    found = {}
+    for name, client, url in _phone_pages(world, phone_member):
+        response = client.get(url)
+        assert response.status_code == 200, name
+        words = [w for w in english(response.content.decode()) if not re.fullmatch(r"[\d\s+*]+", w)]
+        if words:
+            found[name] = words
+    assert found == {}
+
+
+def test_the_phone_pages_switch_to_english(world, phone_member):
+    for name, client, url in _phone_pages(world, phone_member, "en"):
+        html = client.get(url).content.decode()
+        assert re.search(r"Mobile number|SMS code|Sign in with an SMS code|Sign up", html), name
+        assert "手机号" not in html and "验证码" not in html, name
