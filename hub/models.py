@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -62,7 +64,7 @@ class User(AbstractUser):
     def get_short_name(self):
         return self.name or (self.email.split("@")[0] if self.email else masked_phone(self.phone))
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # "" would collide with the next person who has none: unset is NULL.
         self.email = self.email or None
         self.phone = self.phone or None

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404
 
 from hub.models import User
+from hub.redirects import is_hub_path
 from hub.services import user_phone_set
 from hub.sms import sms_code_send
 from partyorgs.phone import PhoneField, phone_signup_allowed
@@ -50,6 +51,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def format_email_subject(self, subject):
         return f"[{settings.HUB_SITE_NAME}] {subject}"
+
+    def is_safe_url(self, url):
+        # Every sign-in path (password, SMS code, WeChat) follows `next` by the hub's one rule.
+        return self.request is not None and is_hub_path(self.request, url or "")
 
     # --- phone sign-in (allauth's phone support on User.phone / User.phone_verified) ---
 

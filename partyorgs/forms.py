@@ -91,6 +91,13 @@ class InvitationForm(forms.Form):
 class InvitationSignupForm(SignupForm):
     """allauth's sign-up form; with an invitation, the address must be the one the link was sent to."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "phone" is in ACCOUNT_SIGNUP_FIELDS only to turn on allauth's number pages (partyorgs/phone.py): an
+        # invitation by email signs up by email; the number is added on the profile page, verified by a code.
+        self.fields.pop("phone", None)
+        self._has_phone_field = False
+
     def clean_email(self):
         email = super().clean_email()
         invited = invited_email(context.request) if context.request is not None else None

@@ -352,3 +352,21 @@ def test_the_phone_pages_switch_to_english(world, phone_member):
         html = client.get(url).content.decode()
         assert re.search(r"Mobile number|SMS code|Sign in with an SMS code|Sign up", html), name
         assert "手机号" not in html and "验证码" not in html, name
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/live/1/", "/no/such/page/"])
+def test_sign_in_follows_next_only_to_a_page_of_the_hub(world, phone_member, target):
+    r = Client().post(
+        "/accounts/login/", {"login": phone_member.email, "password": "pw-for-tests-123", "next": target}
+    )
+    assert r.status_code == 302 and r["Location"] == "/"
+    c = Client()
+    r = c.post("/accounts/login/code/", {"phone": PHONE, "next": target})
+    r = c.post(r["Location"], {"code": last_code(), "next": target})
+    assert r.status_code == 302 and r["Location"] == "/"
+
+
+def test_the_invitation_sign_up_form_asks_for_no_number(world, settings):
+    settings.HUB_OPEN_SIGNUP = True
+    html = Client().get("/accounts/signup/").content.decode()
+    assert 'name="phone"' not in html and 'name="email"' in html

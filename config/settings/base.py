@@ -225,7 +225,14 @@ HUB_PHONE_SIGNUP_LINK_HOURS = env_int("HUB_PHONE_SIGNUP_LINK_HOURS", 24)
 SOCIALACCOUNT_ADAPTER = "partyorgs.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
-SOCIALACCOUNT_PROVIDERS: dict = {"weixin": {}}
+# The website app's QR page by default; inside WeChat's own browser an official account's page
+# (https://open.weixin.qq.com/connect/oauth2/authorize with scope snsapi_userinfo) signs in without a scan.
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "weixin": {
+        "AUTHORIZE_URL": env_str("HUB_WECHAT_AUTHORIZE_URL", "https://open.weixin.qq.com/connect/qrconnect"),
+        "SCOPE": env_list("HUB_WECHAT_SCOPE", ["snsapi_login"]),
+    }
+}
 if env_str("HUB_WECHAT_APP_ID", "") and env_str("HUB_WECHAT_APP_SECRET", ""):
     SOCIALACCOUNT_PROVIDERS["weixin"]["APPS"] = [
         {"client_id": env_str("HUB_WECHAT_APP_ID", ""), "secret": env_str("HUB_WECHAT_APP_SECRET", "")}
