@@ -2,7 +2,8 @@
 
 - Numbers people type are read by hub.sms.phone_normalize (PhoneField), stored as E.164 on User.phone.
 - Codes: allauth's login by code and number verification (6 digits, ACCOUNT_LOGIN_BY_CODE_TIMEOUT) and the
-  sign-up below; every code goes out through hub.sms.sms_code_send (rate limited per number and per address).
+  sign-up below; every code goes out through hub.sms.sms_code_send, and every form that asks for one counts
+  the request first (`sms_codes_left`: per number and per address, whether or not the number has an account).
 - Phone sign-up is not open sign-up: it opens only from the room of a PUBLIC session, whose page hands
   anonymous viewers a signed link (`phone_signup_link`, valid HUB_PHONE_SIGNUP_LINK_HOURS) naming that room.
   The account it creates has no role: it may watch and comment in public sessions and nothing more.

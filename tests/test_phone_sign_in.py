@@ -251,6 +251,8 @@ def test_wechat_shows_nowhere_when_not_configured(world, member):
     html = Client().get("/accounts/login/").content.decode()
     assert "微信" not in html and "weixin" not in html
     assert "微信" not in client_for(member).get("/accounts/").content.decode()
+    assert "微信" not in client_for(member).get("/accounts/profile/").content.decode()
+    assert Client().get("/accounts/weixin/login/").status_code == 404
 
 
 def test_wechat_sign_in_shows_and_keeps_next_when_configured(world, settings):
@@ -264,6 +266,12 @@ def test_wechat_sign_in_shows_and_keeps_next_when_configured(world, settings):
     assert r.status_code == 302
     assert r["Location"].startswith("https://open.weixin.qq.com/connect/qrconnect?")
     assert "appid=wx-app-id" in r["Location"]
+
+
+def test_a_member_connects_wechat_from_the_profile_when_configured(world, member, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {"weixin": {"APPS": [{"client_id": "wx-app-id", "secret": "s3cret"}]}}
+    html = client_for(member).get("/accounts/profile/").content.decode()
+    assert 'id="wechat-connect"' in html and "绑定微信" in html
 
 
 def test_a_wechat_app_in_the_admin_switches_it_on(world):

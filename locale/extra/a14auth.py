@@ -50,4 +50,7 @@ T = {
     "Sign up to comment": "注册后评论",
     "Back to the room": "返回直播间",
     "I have an account with an email address": "我有电子邮件账号",
+    "WeChat": "微信",
+    "Connect your WeChat to sign in with it next time.": "绑定微信后，下次可用微信登录。",
+    "Connect WeChat": "绑定微信",
 }
