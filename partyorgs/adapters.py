@@ -1,3 +1,4 @@
+import logging
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -5,17 +6,19 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
 
 from hub.models import User
 from hub.redirects import is_hub_path
 from hub.services import user_phone_set
-from hub.sms import sms_code_send
-from partyorgs.phone import PhoneField, phone_signup_allowed
+from hub.sms import SmsError, sms_code_send
+from partyorgs.phone import PhoneField, phone_signup_allowed, sms_failed_message
 from partyorgs.selectors import invitation_get_usable
 from partyorgs.services import invitation_accept
 
 INVITATION_SESSION_KEY = "hub_invitation_token"
+log = logging.getLogger(__name__)
 
 
 def invited_email(request) -> str | None:
@@ -76,7 +79,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_verification_code_sms(self, user, phone, code, **kwargs):
         # The form that led here counted it against the limits (partyorgs.phone.sms_codes_left).
-        sms_code_send(phone=phone, code=code)
+        try:
+            sms_code_send(phone=phone, code=code)
+        except SmsError:
+            # The provider refused or is down: said on the next page, logged for the operators; never a 500.
+            log.exception("SMS code to %s not sent", phone)
+            if self.request is not None:
+                messages.error(self.request, sms_failed_message())
 
     def get_login_stages(self):
         # Accounts with a number and no address sign in by SMS code; they have no email to verify.

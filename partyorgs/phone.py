@@ -48,6 +48,10 @@ def too_many_codes_error() -> ValidationError:
     )
 
 
+def sms_failed_message() -> str:
+    return str(_("The text message could not be sent just now. Try again in a few minutes."))
+
+
 class PhoneField(forms.CharField):
     """A mainland mobile number, typed any common way; cleaned to +86…"""
 

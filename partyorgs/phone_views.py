@@ -3,6 +3,7 @@ viewers (partyorgs/phone.py says how it is limited). Thin: parse, check, call hu
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 
@@ -21,7 +22,7 @@ from hub.forms_utils import form_add_service_errors
 from hub.models import User
 from hub.redirects import next_url
 from hub.services import user_create_by_phone, user_profile_update
-from hub.sms import sms_code_send
+from hub.sms import SmsError, sms_code_send
 
 from .adapters import AccountAdapter
 from .forms import ProfileForm
@@ -31,8 +32,11 @@ from .phone import (
     PhoneSignupForm,
     phone_signup_target,
     sms_codes_left,
+    sms_failed_message,
     too_many_codes_error,
 )
+
+log = logging.getLogger(__name__)
 
 
 @login_required
@@ -47,6 +51,15 @@ def profile(request):
             messages.success(request, _("Your profile was saved."))
             return redirect("partyorgs:profile")
     return render(request, "partyorgs/profile.html", {"form": form})
+
+
+def _send(phone: str, code: str) -> bool:
+    try:
+        sms_code_send(phone=phone, code=code)
+    except SmsError:
+        log.exception("SMS code to %s not sent", phone)
+        return False
+    return True
 
 
 def _code_hash(phone: str, code: str) -> str:
@@ -71,8 +84,9 @@ def phone_signup(request):
         code = f"{secrets.randbelow(10**6):06d}"
         if not sms_codes_left(request, phone):
             form.add_error("phone", too_many_codes_error())
+        elif not _send(phone, code):
+            form.add_error("phone", sms_failed_message())
         else:
-            sms_code_send(phone=phone, code=code)
             state.update(
                 phone=phone,
                 name=form.cleaned_data["name"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -13,9 +14,13 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 
 from hub import sms
+from hub.services import user_phone_set
 from hub.sms import AliyunBackend, SmsError, aliyun_signature, sms_file_read, sms_send
+from tests.test_phone_sign_in import public_session
 
 KEY_ID, SECRET = "LTAI-test-key", "test-secret-value"
 
@@ -152,3 +157,20 @@ def test_the_file_backend_is_read_from_another_process(tmp_path, settings):
     first, second = sms_file_read(path)
     assert (first.phone, first.text, first.params) == ("+8613812345678", "第一条", {"code": "111111"})
     assert (second.phone, second.params) == ("+8613900001111", {"code": "222222"})
+
+
+@pytest.mark.django_db
+def test_a_provider_failure_is_a_message_not_a_500(world, member, dysmsapi, settings):
+    cache.clear()
+    user_phone_set(user=member, phone="13812345678", verified=True)
+    dysmsapi.answer = {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发小时级流控"}
+    r = Client().post("/accounts/login/code/", {"phone": "13812345678"}, follow=True)
+    assert r.status_code == 200 and "短信暂时无法发送" in r.content.decode()
+    c = Client()
+    session = public_session(world)
+    html = c.get(f"/live/{session.pk}/").content.decode()
+    link = re.search(r'id="phone-signup-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    c.get(link)
+    r = c.post("/accounts/phone/signup/", {"phone": "13900001111"})
+    assert r.status_code == 200 and "短信暂时无法发送" in r.content.decode()
+    cache.clear()

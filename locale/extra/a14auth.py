@@ -53,4 +53,5 @@ T = {
     "WeChat": "微信",
     "Connect your WeChat to sign in with it next time.": "绑定微信后，下次可用微信登录。",
     "Connect WeChat": "绑定微信",
+    "The text message could not be sent just now. Try again in a few minutes.": "短信暂时无法发送，请几分钟后再试。",
 }
