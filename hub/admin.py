@@ -1,21 +1,39 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Notification, OutgoingEmail, User
+from hub.sms import phone_normalize
 
 
 class HubUserCreationForm(AdminUserCreationForm):
+    """An account signs in by email (and password) or by mobile number (SMS code): one of the two is needed."""
+
     class Meta:
         model = User
-        fields = ("email",)
+        fields = ("email", "phone")
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        return phone_normalize(phone) if phone else None
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone"):
+            raise forms.ValidationError(_("Give an email address or a mobile number."))
+        return data
 
 
 class HubUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        return phone_normalize(phone) if phone else None
 
 
 @admin.register(User)
@@ -27,13 +45,13 @@ class UserAdmin(DjangoUserAdmin):
     form = HubUserChangeForm
     add_form = HubUserCreationForm
     ordering = ["email"]
-    list_display = ["email", "name", "phone", "is_active", "is_staff", "last_login"]
+    list_display = ["__str__", "email", "name", "phone", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser", "date_joined"]
     search_fields = ["email", "name", "phone"]
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Personal info"), {"fields": ["name", "phone"]}),
+        (_("Personal info"), {"fields": ["name", "phone", "phone_verified"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -41,7 +59,10 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]}),
+        (
+            None,
+            {"classes": ["wide"], "fields": ["email", "phone", "usable_password", "password1", "password2"]},
+        ),
     ]
 
 

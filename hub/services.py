@@ -7,10 +7,13 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hub.models import Notification, User
+from hub.sms import phone_normalize
 
 
 def user_group(user_id: int) -> str:
@@ -64,3 +67,63 @@ def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> i
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+# --- phone sign-in ---------------------------------------------------------------------------------
+
+
+def _phone_taken_error() -> ValidationError:
+    # One neutral sentence: it says the number is in use, never whose account has it.
+    return ValidationError(
+        {
+            "phone": _(
+                "This mobile number already belongs to another account. Sign in with it, or use another number."
+            )
+        },
+        code="phone_taken",
+    )
+
+
+@transaction.atomic
+def user_phone_set(*, user: User, phone: str, verified: bool) -> User:
+    """Give the user this mobile number (E.164, read by hub.sms.phone_normalize); one number, one account.
+
+    The database's unique constraint decides a race between two accounts claiming one number."""
+    phone = phone_normalize(phone)
+    if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+        raise _phone_taken_error()
+    user.phone = phone
+    user.phone_verified = verified
+    user.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["phone", "phone_verified"])
+    except IntegrityError:
+        raise _phone_taken_error() from None
+    return user
+
+
+@transaction.atomic
+def user_create_by_phone(*, phone: str, name: str = "") -> User:
+    """A plain account (no roles) for a person who proved this number with an SMS code; no password: they
+    sign in with a code each time (or set a password later)."""
+    phone = phone_normalize(phone)
+    if User.objects.filter(phone=phone).exists():
+        raise _phone_taken_error()
+    user = User(phone=phone, phone_verified=True, name=name.strip()[:50])
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise _phone_taken_error() from None
+    return user
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, name: str) -> User:
+    user.name = name.strip()
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.save(update_fields=["name"])
+    return user

@@ -3,8 +3,14 @@
 `sms_send(phone=, text=)` hands the message to the backend named by HUB_SMS_BACKEND:
 - `hub.sms.ConsoleBackend` (the default): writes it to the log, for development and `make run`;
 - `hub.sms.LocmemBackend` (the test suite): keeps it in `hub.sms.outbox`, like Django's mail.outbox;
-- `hub.sms.JsonLinesFileBackend` (a test's daphne subprocess): appends it to a file the test reads;
-- provider adapters for Chinese SMS services live beside them and are chosen the same way.
+- `hub.sms.FileBackend`: appends each message as a JSON line to HUB_SMS_FILE, so that a test can read what a
+  server subprocess (daphne) sent (tests: HUB_TEST_SMS_BACKEND + HUB_TEST_SMS_FILE, `sms_file_read`);
+- `hub.sms.AliyunBackend`: Aliyun SMS (dysmsapi SendSms, RPC signature HMAC-SHA1), configured by the
+  HUB_SMS_ALIYUN_* settings; the message's `params` fill the approved template (``${code}``).
+
+`sms_code_send(phone=, code=)` is how every SMS code leaves (allauth's login and number pages through
+partyorgs.adapters, the public room's phone sign-up); the forms that lead to one first call
+`sms_code_allowed(request, phone)`: limits per number and per client address (ACCOUNT_RATE_LIMITS["sms_code"]).
 
 `phone_normalize(raw)` turns what people type into the stored E.164 form (+8613812345678) or raises
 ValidationError with a message for them; every form that takes a number uses it.
@@ -12,11 +18,22 @@ ValidationError with a message for them; every form that takes a number uses it.
 
 from __future__ import annotations
 
+import base64
+import fcntl
+import hashlib
+import hmac
 import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -54,6 +71,12 @@ def phone_normalize(raw: str) -> str:
 class Sms:
     phone: str
     text: str
+    # Template parameters for providers that send approved templates only ({"code": "123456"}).
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class SmsError(Exception):
+    """The provider refused or could not be reached; the message says why (for the log, not for people)."""
 
 
 class ConsoleBackend:
@@ -70,26 +93,113 @@ class LocmemBackend:
         outbox.append(message)
 
 
-class JsonLinesFileBackend:
-    """For test servers in another process (daphne started by a test): each message is appended as one JSON
-    line to the file named by settings.HUB_SMS_TEST_FILE (config/settings/test.py reads HUB_TEST_SMS_FILE);
-    the test reads them back with `json_lines_outbox(path)`."""
+class FileBackend:
+    """One JSON line per message in settings.HUB_SMS_FILE; readable from another process (sms_file_read)."""
 
     def send(self, message: Sms) -> None:
-        with open(settings.HUB_SMS_TEST_FILE, "a", encoding="utf-8") as out:
-            out.write(json.dumps({"phone": message.phone, "text": message.text}, ensure_ascii=False) + "\n")
+        path = Path(settings.HUB_SMS_FILE)
+        line = json.dumps({"phone": message.phone, "text": message.text, "params": message.params})
+        with path.open("a", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.write(line + "\n")
 
 
-def json_lines_outbox(path: str) -> list[Sms]:
-    """What JsonLinesFileBackend wrote to `path`, oldest first (nothing when the file does not exist yet)."""
-    try:
-        with open(path, encoding="utf-8") as lines:
-            return [Sms(**json.loads(line)) for line in lines if line.strip()]
-    except FileNotFoundError:
+def sms_file_read(path: str | Path) -> list[Sms]:
+    """What a FileBackend wrote, oldest first."""
+    p = Path(path)
+    if not p.exists():
         return []
+    return [Sms(**json.loads(line)) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def sms_send(*, phone: str, text: str) -> None:
+# --- Aliyun SMS (dysmsapi 2017-05-25, SendSms) ---------------------------------------------------------
+
+
+def _pop_encode(value: str) -> str:
+    """Aliyun POP percent-encoding: RFC 3986 unreserved characters kept, everything else %XX (UTF-8)."""
+    return urllib.parse.quote(value, safe="-_.~")
+
+
+def aliyun_signature(params: dict[str, str], secret: str, method: str = "POST") -> str:
+    """The Signature of an Aliyun RPC request (SignatureVersion 1.0, HMAC-SHA1): the sorted, encoded query,
+    encoded again behind the method and "/", keyed with secret + "&"."""
+    query = "&".join(
+        f"{_pop_encode(k)}={_pop_encode(v)}" for k, v in sorted(params.items()) if k != "Signature"
+    )
+    string_to_sign = f"{method}&{_pop_encode('/')}&{_pop_encode(query)}"
+    digest = hmac.new(f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+class AliyunBackend:
+    """Sends the configured template (HUB_SMS_ALIYUN_TEMPLATE_CODE) under the approved signature."""
+
+    def send(self, message: Sms) -> None:
+        key_id = settings.HUB_SMS_ALIYUN_ACCESS_KEY_ID
+        secret = settings.HUB_SMS_ALIYUN_ACCESS_KEY_SECRET
+        if not (
+            key_id and secret and settings.HUB_SMS_ALIYUN_SIGN_NAME and settings.HUB_SMS_ALIYUN_TEMPLATE_CODE
+        ):
+            raise SmsError("Aliyun SMS is not configured (HUB_SMS_ALIYUN_* settings).")
+        params = {
+            "AccessKeyId": key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "PhoneNumbers": message.phone.removeprefix("+86"),
+            "RegionId": "cn-hangzhou",
+            "SignName": settings.HUB_SMS_ALIYUN_SIGN_NAME,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": uuid.uuid4().hex,
+            "SignatureVersion": "1.0",
+            "TemplateCode": settings.HUB_SMS_ALIYUN_TEMPLATE_CODE,
+            "TemplateParam": json.dumps(message.params, ensure_ascii=False, separators=(",", ":")),
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Version": "2017-05-25",
+        }
+        params["Signature"] = aliyun_signature(params, secret, "POST")
+        request = urllib.request.Request(  # noqa: S310 (the endpoint is a setting: https in production)
+            settings.HUB_SMS_ALIYUN_ENDPOINT,
+            data=urllib.parse.urlencode(params).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=settings.HUB_SMS_TIMEOUT) as response:  # noqa: S310
+                body: dict[str, Any] = json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise SmsError(f"Aliyun SMS answered HTTP {exc.code}: {exc.read()[:300]!r}") from exc
+        except (OSError, ValueError) as exc:
+            raise SmsError(f"Aliyun SMS could not be reached: {exc}") from exc
+        if body.get("Code") != "OK":
+            raise SmsError(f"Aliyun SMS refused the message: {body.get('Code')} {body.get('Message')}")
+
+
+def sms_send(*, phone: str, text: str, params: dict[str, str] | None = None) -> None:
     """Send one text message now through the configured backend (raises what the backend raises)."""
     backend = import_string(settings.HUB_SMS_BACKEND)()
-    backend.send(Sms(phone=phone_normalize(phone), text=text))
+    backend.send(Sms(phone=phone_normalize(phone), text=text, params=dict(params or {})))
+
+
+def sms_code_text(code: str) -> str:
+    """The text of a code message (providers with approved templates send theirs with {"code": code})."""
+    minutes = max(1, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60)
+    return str(
+        _(
+            "%(site)s verification code: %(code)s. It expires in %(minutes)s minutes. Do not share it with anyone."
+        )
+        % {"site": settings.HUB_SITE_NAME, "code": code, "minutes": minutes}
+    )
+
+
+def sms_code_allowed(request: Any, phone: str) -> bool:
+    """Count one code request for this number from this address against ACCOUNT_RATE_LIMITS["sms_code"]
+    (allauth's rate limiter); False when over. Every form that leads to a code calls it when it is submitted,
+    whether or not the number has an account (so the limit says nothing about that)."""
+    from allauth.core import ratelimit
+
+    return bool(ratelimit.consume(request, action="sms_code", key=phone_normalize(phone)))
+
+
+def sms_code_send(*, phone: str, code: str) -> None:
+    """Send a sign-in or verification code (after sms_code_allowed said yes)."""
+    sms_send(phone=phone, text=sms_code_text(code), params={"code": code})

@@ -1,13 +1,24 @@
+import logging
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
 
+from hub.models import User
+from hub.redirects import is_hub_path
+from hub.services import user_phone_set
+from hub.sms import SmsError, sms_code_send
+from partyorgs.phone import PhoneField, phone_signup_allowed, sms_failed_message
 from partyorgs.selectors import invitation_get_usable
 from partyorgs.services import invitation_accept
 
 INVITATION_SESSION_KEY = "hub_invitation_token"
+log = logging.getLogger(__name__)
 
 
 def invited_invitation(request):
@@ -50,7 +61,66 @@ class AccountAdapter(DefaultAccountAdapter):
     def format_email_subject(self, subject):
         return f"[{settings.HUB_SITE_NAME}] {subject}"
 
+    def is_safe_url(self, url):
+        # Every sign-in path (password, SMS code, WeChat) follows `next` by the hub's one rule.
+        return self.request is not None and is_hub_path(self.request, url or "")
+
+    # --- phone sign-in (allauth's phone support on User.phone / User.phone_verified) ---
+
+    def phone_form_field(self, **kwargs):
+        return PhoneField(**kwargs)
+
+    def get_phone(self, user):
+        return (user.phone, user.phone_verified) if user.phone else None
+
+    def set_phone(self, user, phone, verified):
+        user_phone_set(user=user, phone=phone, verified=verified)
+
+    def set_phone_verified(self, user, phone):
+        # Also the end of a number change: the number becomes the account's once its code was entered.
+        user_phone_set(user=user, phone=phone, verified=True)
+
+    def get_user_by_phone(self, phone):
+        return User.objects.filter(phone=phone, is_active=True).first()
+
+    def send_verification_code_sms(self, user, phone, code, **kwargs):
+        # The form that led here counted it against the limits (partyorgs.phone.sms_codes_left).
+        try:
+            sms_code_send(phone=phone, code=code)
+        except SmsError:
+            # The provider refused or is down: said on the next page, logged for the operators; never a 500.
+            log.exception("SMS code to %s not sent", phone)
+            if self.request is not None:
+                messages.error(self.request, sms_failed_message())
+
+    def get_login_stages(self):
+        # Accounts with a number and no address sign in by SMS code; they have no email to verify.
+        return [
+            "partyorgs.phone.HubEmailVerificationStage" if path.endswith(".EmailVerificationStage") else path
+            for path in super().get_login_stages()
+        ]
+
 
 def _site() -> SimpleNamespace:
     """What allauth's email templates call current_site: the hub's name (translated) and public address."""
     return SimpleNamespace(name=str(settings.HUB_SITE_NAME), domain=urlsplit(settings.HUB_PUBLIC_URL).netloc)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """WeChat sign-in: an account that connected WeChat signs in with it; a new person may sign up through it
+    only where they could sign up otherwise (an invitation, open sign-up, a public room's sign-up link)."""
+
+    def is_open_for_signup(self, request, sociallogin):
+        return AccountAdapter(request).is_open_for_signup(request) or phone_signup_allowed(request)
+
+    def get_app(self, request, provider, client_id=None):
+        # Not configured (no app in settings or the admin): its pages do not exist, rather than a 500.
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404 from None
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        user.name = (data.get("name") or "")[:50]
+        return user

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from hub.demo import DemoContext
+from hub.services import user_phone_set
 from partyorgs.models import Role
 
 from .models import (
@@ -424,7 +425,10 @@ def seed(ctx: DemoContext) -> None:
     _role(ctx, merchant, Role.Kind.MERCHANT, enterprise=merchant_ent)
     official = ctx.user("official@example.com", "赵建国")
     _role(ctx, official, Role.Kind.OFFICIAL, region=erqi)
-    _member(ctx, "member@example.com", "陈晓东", incubator_branch, date(2016, 7, 1))
+    demo_member = _member(ctx, "member@example.com", "陈晓东", incubator_branch, date(2016, 7, 1))
+    # --- phone sign-in --- the demo member also signs in with an SMS code (make run: the code is in the log).
+    if not demo_member.user.phone:
+        user_phone_set(user=demo_member.user, phone="13800000001", verified=True)
     park_organizer = ctx.user("park.organizer@example.com", "蔡丽华")
     _role(ctx, park_organizer, Role.Kind.ORGANIZER, organization=park_branch)
     jiarun_user = ctx.user("jiarun@example.com", "谢晓宁")

@@ -203,6 +203,10 @@ class InvitationSignupForm(SignupForm):
         if invitation is not None:
             self.fields["name"].required = True
             self.fields["name"].initial = invitation.name
+        # "phone" is in ACCOUNT_SIGNUP_FIELDS only to turn on allauth's number pages (partyorgs/phone.py): an
+        # invitation by email signs up by email; the number is added on the profile page, verified by a code.
+        self.fields.pop("phone", None)
+        self._has_phone_field = False
 
     def clean_email(self):
         email = super().clean_email()
@@ -212,3 +216,14 @@ class InvitationSignupForm(SignupForm):
                 _("Use the address the invitation was sent to: %(email)s") % {"email": invited}
             )
         return email
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=50,
+        required=False,
+        help_text=_(
+            "Your real name, as your branch knows you: it is shown with your comments and in attendance lists."
+        ),
+    )

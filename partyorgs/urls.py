@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import phone_views, views
 
 app_name = "partyorgs"
 
@@ -21,4 +21,8 @@ urlpatterns = [
     path("orgs/<int:pk>/roster/template/", views.roster_template, name="roster_template"),
     path("roster/members/<int:pk>/", views.member_edit, name="member_edit"),
     path("roster/imports/<int:pk>/", views.roster_import_status, name="roster_import_status"),
+    # --- phone sign-in ---
+    path("accounts/profile/", phone_views.profile, name="profile"),
+    path("accounts/phone/signup/", phone_views.phone_signup, name="phone_signup"),
+    path("accounts/phone/signup/code/", phone_views.phone_signup_code, name="phone_signup_code"),
 ]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from hub.models import User
-from hub.sms import json_lines_outbox
+from hub.sms import sms_file_read
 from tests.conftest import browser_login
 from tests.support import start_daphne, wait_until
 
@@ -19,7 +19,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 def sms_server(transactional_db, tmp_path):
     """daphne whose text messages land in a file (it cannot share hub.sms.outbox with this process)."""
     sms_file = str(tmp_path / "sms.jsonl")
-    server = start_daphne(HUB_TEST_SMS_BACKEND="hub.sms.JsonLinesFileBackend", HUB_TEST_SMS_FILE=sms_file)
+    server = start_daphne(HUB_TEST_SMS_BACKEND="hub.sms.FileBackend", HUB_TEST_SMS_FILE=sms_file)
     yield server, sms_file
     server.stop()
 
@@ -51,7 +51,7 @@ def test_an_organizer_invites_by_number_and_the_member_joins_from_the_sms_on_a_p
     assert "邀请已通过短信发送到 +8613812345678" in page.locator("body").inner_text()
     assert "刘新党员" in page.locator("#invitation-list").inner_text()
 
-    [sms] = wait_until(lambda: json_lines_outbox(sms_file), timeout=20, message="the invitation SMS")
+    [sms] = wait_until(lambda: sms_file_read(sms_file), timeout=20, message="the invitation SMS")
     assert sms.phone == "+8613812345678"
     link = re.search(r"https?://\S+/invitations/[^/\s]+/", sms.text).group(0)
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hub import sms
 from hub.exports import Sheet, xlsx_bytes
-from hub.sms import json_lines_outbox
+from hub.sms import sms_file_read
 from partyorgs.models import Invitation, PartyMember, RosterImport
 from partyorgs.roster_import import TEMPLATE_HEADER
 from tests.support import client_for, start_celery_worker, wait_until
@@ -20,11 +20,9 @@ S = RosterImport.State
 
 @pytest.fixture
 def sms_worker(transactional_db, tmp_path):
-    """A real worker whose text messages land in a file this test reads (hub.sms.JsonLinesFileBackend)."""
+    """A real worker whose text messages land in a file this test reads (hub.sms.FileBackend)."""
     sms_file = str(tmp_path / "sms.jsonl")
-    worker = start_celery_worker(
-        HUB_TEST_SMS_BACKEND="hub.sms.JsonLinesFileBackend", HUB_TEST_SMS_FILE=sms_file
-    )
+    worker = start_celery_worker(HUB_TEST_SMS_BACKEND="hub.sms.FileBackend", HUB_TEST_SMS_FILE=sms_file)
     yield worker, sms_file
     worker.stop()
 
@@ -97,7 +95,7 @@ def test_the_worker_checks_the_roster_and_imports_it_all_or_nothing(world, organ
     page = client.get(f"/roster/imports/{job.pk}/").content.decode()
     assert "已导入：邀请 1 人，更正 1 人" in page
     # The SMS went from the worker, after its transaction committed, with the invitation's link.
-    [message] = wait_until(lambda: json_lines_outbox(sms_file), timeout=30, message="the worker's SMS")
+    [message] = wait_until(lambda: sms_file_read(sms_file), timeout=30, message="the worker's SMS")
     assert message.phone == "+8613812345678" and f"/invitations/{inv.token}/" in message.text
     assert sms.outbox == []
 

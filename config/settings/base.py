@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "channels",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.weixin",
     "django_htmx",
     "treebeard",
     "hub",
@@ -172,9 +174,29 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboards:home"
 ACCOUNT_ADAPTER = "partyorgs.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "partyorgs.forms.InvitationSignupForm"}
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {
+    "signup": "partyorgs.forms.InvitationSignupForm",
+    # --- phone sign-in --- the number typed is read by hub.sms.phone_normalize; SMS sends are rate limited.
+    "login": "partyorgs.phone.PhoneLoginForm",
+    "request_login_code": "partyorgs.phone.PhoneRequestLoginCodeForm",
+    "confirm_login_code": "partyorgs.phone.PhoneConfirmLoginCodeForm",
+    "change_phone": "partyorgs.phone.PhoneChangeForm",
+    "verify_phone": "partyorgs.phone.PhoneVerifyForm",
+}
+# Email + password, or a mobile number + an SMS code (partyorgs/phone.py). "phone" in the sign-up fields
+# (optional) is what turns on allauth's number pages (/accounts/phone/change/, /accounts/phone/verify/).
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env_int("HUB_SMS_CODE_TIMEOUT_SECONDS", 5 * 60)  # a code expires
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = ACCOUNT_LOGIN_BY_CODE_TIMEOUT
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 5
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 5
+ACCOUNT_LOGIN_BY_CODE_FORMAT = ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {
+    "numeric": True,
+    "length": 6,
+    "dashed": False,
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -188,9 +210,34 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
+    # --- phone sign-in --- every SMS code the hub sends, whatever the page: per number and per address.
+    "request_login_code": "20/m/ip,3/m/key",
+    "verify_phone": "1/30s/key,3/m/ip",
+    "change_phone": "3/m/user",
+    "sms_code": env_str("HUB_SMS_RATE_LIMITS", "1/m/key,10/d/key,10/h/ip"),
 }
 # Public sign-up is off: accounts come from organizers/admins or an invitation link.
 HUB_OPEN_SIGNUP = env_bool("HUB_OPEN_SIGNUP", False)
+# --- phone sign-in --- Viewers of a public session may sign up with their number from its room (a signed
+# link from the room, valid this many hours; partyorgs/phone.py), whatever HUB_OPEN_SIGNUP says.
+HUB_PHONE_SIGNUP_LINK_HOURS = env_int("HUB_PHONE_SIGNUP_LINK_HOURS", 24)
+# WeChat sign-in (allauth's weixin provider): on when both are set here, or with a SocialApp in the admin.
+SOCIALACCOUNT_ADAPTER = "partyorgs.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+# The website app's QR page by default; inside WeChat's own browser an official account's page
+# (https://open.weixin.qq.com/connect/oauth2/authorize with scope snsapi_userinfo) signs in without a scan.
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "weixin": {
+        "AUTHORIZE_URL": env_str("HUB_WECHAT_AUTHORIZE_URL", "https://open.weixin.qq.com/connect/qrconnect"),
+        "SCOPE": env_list("HUB_WECHAT_SCOPE", ["snsapi_login"]),
+    }
+}
+if env_str("HUB_WECHAT_APP_ID", "") and env_str("HUB_WECHAT_APP_SECRET", ""):
+    SOCIALACCOUNT_PROVIDERS["weixin"]["APPS"] = [
+        {"client_id": env_str("HUB_WECHAT_APP_ID", ""), "secret": env_str("HUB_WECHAT_APP_SECRET", "")}
+    ]
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
 # Email
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "hub@localhost")
@@ -214,6 +261,16 @@ HUB_EMAIL_MAX_ATTEMPTS = env_int("HUB_EMAIL_MAX_ATTEMPTS", 8)
 
 # Text messages (hub/sms.py): the console (the log) unless a provider adapter is configured.
 HUB_SMS_BACKEND = env_str("HUB_SMS_BACKEND", "hub.sms.ConsoleBackend")
+# Aliyun SMS (hub.sms.AliyunBackend, dysmsapi SendSms): keys, the approved signature and template (its one
+# variable is ${code}); the endpoint only changes for tests.
+HUB_SMS_ALIYUN_ACCESS_KEY_ID = env_str("HUB_SMS_ALIYUN_ACCESS_KEY_ID", "")
+HUB_SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("HUB_SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+HUB_SMS_ALIYUN_SIGN_NAME = env_str("HUB_SMS_ALIYUN_SIGN_NAME", "")
+HUB_SMS_ALIYUN_TEMPLATE_CODE = env_str("HUB_SMS_ALIYUN_TEMPLATE_CODE", "")
+HUB_SMS_ALIYUN_ENDPOINT = env_str("HUB_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+HUB_SMS_TIMEOUT = env_int("HUB_SMS_TIMEOUT", 10)
+# hub.sms.FileBackend (tests across processes) writes here.
+HUB_SMS_FILE = env_str("HUB_SMS_FILE", str(VAR_DIR / "sms.jsonl"))
 
 # An expired or foreign form gets the site's own 403 page (hub/errors.py).
 CSRF_FAILURE_VIEW = "hub.errors.csrf_failure"

@@ -20,8 +20,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = os.environ.get("HUB_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # Text messages land in hub.sms.outbox.
 HUB_SMS_BACKEND = os.environ.get("HUB_TEST_SMS_BACKEND", "hub.sms.LocmemBackend")
-# hub.sms.JsonLinesFileBackend's file, for a test's server subprocess (it cannot share hub.sms.outbox).
-HUB_SMS_TEST_FILE = os.environ.get("HUB_TEST_SMS_FILE", "")
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
@@ -48,3 +46,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 _subprocess_db = os.environ.get("HUB_TEST_DB_NAME")
 if _subprocess_db:
     DATABASES["default"]["NAME"] = _subprocess_db
+# A server subprocess writes its text messages here (hub.sms.FileBackend) for the test to read.
+HUB_SMS_FILE = os.environ.get("HUB_TEST_SMS_FILE", "")

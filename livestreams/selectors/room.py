@@ -20,8 +20,8 @@ def public_name(user: User) -> str:
     all of either)."""
     if user.name:
         return user.name
-    if not user.email:
-        return masked_phone(user.phone)
+    if not user.email:  # an account with a mobile number only
+        return masked_phone(user.phone) or "***"
     local = user.email.split("@", 1)[0]
     return local[:3] + "***"
 

@@ -551,7 +551,7 @@ def promotion_schedule(
         .filter(pk__in=[u.pk for u in host_users])
         .values_list("pk", flat=True)
     )
-    refused = sorted(str(u.email or u) for u in host_users if u.pk not in allowed)
+    refused = sorted(u.email or str(u) for u in host_users if u.pk not in allowed)
     if refused:
         errors.setdefault("host_emails", []).append(host_refusal(refused))
     if errors:
