@@ -223,7 +223,7 @@ def sales_new(request):
     """Register a session; ?from=<pk> copies a session of one's enterprise (a new time to choose)."""
     conflict = None
     source = None
-    query = DuplicateForm(request.GET) if "from" in request.GET else None
+    query = DuplicateForm({"source": request.GET["from"]}) if "from" in request.GET else None
     if query is not None:
         if not query.is_valid():
             raise Http404
