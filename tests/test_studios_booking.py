@@ -1,6 +1,6 @@
 """Booking a studio: conflicts with the changeover gap, opening hours, the loser's next free slots, release."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -143,18 +143,18 @@ def test_releasing_twice_releases_once(world, studio):
     assert studio_booking_release(booking=held) is False
 
 
-def test_the_loser_gets_the_next_free_slots_of_the_same_length(world, studio):
+def test_the_loser_gets_the_nearest_free_slots_of_the_same_length_earlier_or_later(world, studio):
     book(studio, world, local(3, 10), local(3, 12))
     book(studio, world, local(3, 14), local(3, 20))
     with pytest.raises(StudioConflict) as caught:
         book(studio, world, local(3, 11), local(3, 13))
-    # After the first booking (12:30 with the gap) there is too little time before the second one needs its
-    # gap (13:30); after the second (20:30) two hours would run past closing (22:00). So: the next morning,
-    # back to back with the gap in between.
+    # Nothing of two hours fits on day 3 (08:00–09:30 before the first booking's gap, 12:30–13:30 between,
+    # 20:30–22:00 after). The nearest by distance from day 3 11:00 are the evening before (20:00, 15 h
+    # away; then back to back with the gap: 17:30, 15:00), nearer than the next morning (08:00, 21 h).
     assert caught.value.suggestions == [
-        (local(4, 8), local(4, 10)),
-        (local(4, 10, 30), local(4, 12, 30)),
-        (local(4, 13), local(4, 15)),
+        (local(2, 15), local(2, 17)),
+        (local(2, 17, 30), local(2, 19, 30)),
+        (local(2, 20), local(2, 22)),
     ]
     for start, end in caught.value.suggestions:
         assert end - start == timedelta(hours=2)
@@ -165,7 +165,8 @@ def test_suggestions_fit_opening_hours_and_the_gap(world, studio):
     book(studio, world, local(3, 8), local(3, 21, 30))
     with pytest.raises(StudioConflict) as caught:
         book(studio, world, local(3, 9), local(3, 11))
-    first_start, first_end = caught.value.suggestions[0]
-    assert first_start == local(4, 8)
-    assert first_end == local(4, 10)
     assert len(caught.value.suggestions) == 3
+    for start, end in caught.value.suggestions:
+        assert timezone.localtime(start).date() != local(3, 0).date()  # day 3 is full
+        assert timezone.localtime(start).time() >= time(8)
+        assert timezone.localtime(end).time() <= time(22)

@@ -391,6 +391,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "livestreams.tasks.sales.release_expired_studio_holds",
         "schedule": timedelta(minutes=1),
     },
+    "sales-pending-images-cleanup": {
+        "task": "livestreams.tasks.sales.pending_images_cleanup",
+        "schedule": timedelta(hours=1),
+    },
     # --- dashboards ---
     "dashboards-refresh": {
         "task": "hub.dashboards.tasks.refresh_dashboards",

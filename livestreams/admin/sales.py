@@ -3,7 +3,9 @@ from django.db import models
 
 from livestreams.models import (
     Campaign,
+    PlatformColumnMapping,
     Product,
+    ProductResult,
     PromotionSession,
     SalesResult,
     SalesSession,
@@ -52,3 +54,25 @@ class SalesResultAdmin(admin.ModelAdmin):
     list_display = ["sales_session", "gmv", "orders", "peak_viewers", "measured_peak_viewers", "flagged"]
     list_filter = ["flagged"]
     raw_id_fields = ["sales_session", "reported_by"]
+
+
+@admin.register(PlatformColumnMapping)
+class PlatformColumnMappingAdmin(admin.ModelAdmin):
+    """Staff say which header of a platform's product export means what (several spellings: a|b). A row
+    replaces the built-in default of its platform (livestreams.services.sales_import.BUILTIN_MAPPINGS)."""
+
+    list_display = [
+        "platform",
+        "session_header",
+        "product_header",
+        "units_header",
+        "gmv_header",
+        "clicks_header",
+    ]
+
+
+@admin.register(ProductResult)
+class ProductResultAdmin(admin.ModelAdmin):
+    list_display = ["product", "units", "gmv", "clicks", "reported_at"]
+    raw_id_fields = ["product", "reported_by"]
+    list_select_related = ["product"]

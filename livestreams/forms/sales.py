@@ -20,7 +20,7 @@ from livestreams.selectors.sales import (
 )
 from livestreams.selectors.studios import buildings_managed, studios_bookable
 from livestreams.services.sales import host_refusal
-from livestreams.services.sales_import import MAX_BYTES
+from livestreams.services.sales_import import MAX_BYTES, platforms_with_mapping
 from livestreams.watch import platform_url_error
 from partyorgs.models import PartyOrganization
 from partyorgs.permissions import get_scope
@@ -97,13 +97,18 @@ class SalesSessionForm(forms.Form):
         label=_("Campaign"), queryset=None, required=False, empty_label=_("No campaign")
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, fixed_enterprise=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         enterprises = enterprises_of_merchant(user)
+        if fixed_enterprise is not None:
+            # Changing a registration: its enterprise stays (the field is shown, not sent).
+            enterprises = enterprises.model.objects.filter(pk=fixed_enterprise.pk)
+            self.fields["enterprise"].disabled = True
+            self.fields["enterprise"].initial = fixed_enterprise.pk
         self.fields["enterprise"].queryset = enterprises
         first = enterprises.first()
-        if first is not None:
+        if first is not None and self.fields["enterprise"].initial is None:
             self.fields["enterprise"].initial = first.pk
         self.fields["host_users"].queryset = (
             User.objects.filter(roles__enterprise__in=enterprises, roles__kind="merchant")
@@ -143,6 +148,8 @@ class ProductForm(forms.Form):
         box=PRODUCT_BOX,
         help_text=_("JPEG, PNG, WebP or GIF. A resized copy without photo metadata is kept."),
     )
+    # The product this row changes (editing) or copies (duplicating); checked against the user's scope.
+    source = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
 
 class BaseProductFormSet(forms.BaseFormSet):
@@ -160,6 +167,22 @@ class BaseProductFormSet(forms.BaseFormSet):
 ProductFormSet = forms.formset_factory(
     ProductForm, formset=BaseProductFormSet, extra=3, max_num=20, validate_max=True
 )
+
+
+class RepeatForm(forms.Form):
+    weeks = forms.IntegerField(
+        label=_("Number of weeks"),
+        min_value=1,
+        max_value=12,
+        initial=4,
+        help_text=_("The same weekday and time on each of the following weeks, 1 to 12."),
+    )
+
+
+class DuplicateForm(forms.Form):
+    """?from=<pk> on the registration form: which session to copy (an id; the view checks the scope)."""
+
+    source = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class RejectForm(forms.Form):
@@ -194,10 +217,25 @@ class SalesResultForm(forms.ModelForm):
 
 
 class ResultsImportForm(forms.Form):
+    platform = forms.ChoiceField(
+        label=_("What the file holds"),
+        required=False,
+        help_text=_(
+            "The hub's template has one row per session; a platform's export has one row per product, read through that platform's column mapping."
+        ),
+    )
     file = forms.FileField(
         label=_("Results file (.csv or .xlsx)"),
         help_text=_("The first row names the columns; nothing is imported unless every row is valid."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(SalesSession.Platform.choices)
+        self.fields["platform"].choices = [("", _("Per session: the hub's template"))] + [
+            (p, _("Per product: %(platform)s export") % {"platform": labels[p]})
+            for p in platforms_with_mapping()
+        ]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

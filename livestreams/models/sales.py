@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -172,6 +173,78 @@ class Product(models.Model):
         return self.name
 
 
+class PendingProductImage(models.Model):
+    """A product image already cleaned by hub.images, kept for its uploader while the registration form comes
+    back with an error, so that it need not be attached again. The registration takes it over (the row goes,
+    the file becomes the product's); rows older than EXPIRES are deleted with their files by a beat task
+    (livestreams.tasks.sales.pending_images_cleanup)."""
+
+    EXPIRES = timedelta(hours=24)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    image = CleanImageField(_("image"), upload_to="products/%Y/%m/", box=PRODUCT_BOX)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("product image awaiting its form")
+        verbose_name_plural = _("product images awaiting their form")
+
+    def __str__(self):
+        return self.image.name
+
+
+class ProductResult(models.Model):
+    """One product's figures in one session, imported from the platform's export (per-session figures are
+    SalesResult). `clicks` are clicks on the product's link; for sessions in the hub's own room the room's
+    counter of product-link clicks is meant to feed it too."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="result")
+    units = models.PositiveIntegerField(_("units sold"))
+    gmv = models.DecimalField(
+        _("GMV (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    clicks = models.PositiveIntegerField(_("product link clicks"), default=0)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("product result")
+        verbose_name_plural = _("product results")
+
+    def __str__(self):
+        return f"{self.product} · {self.gmv}"
+
+
+class PlatformColumnMapping(models.Model):
+    """Which header of a platform's export means what, for the per-product results import. Built-in
+    defaults live in livestreams.services.sales_import.BUILTIN_MAPPINGS; a row here (staff, in the admin)
+    replaces the default of its platform. Headers are compared without spaces and case; several spellings
+    of one column are separated by "|"."""
+
+    platform = models.CharField(
+        _("platform"), max_length=20, choices=SalesSession.Platform.choices, unique=True
+    )
+    session_header = models.CharField(
+        _("session column"),
+        max_length=200,
+        help_text=_("Holds the hub's session number or the session's exact title."),
+    )
+    product_header = models.CharField(_("product column"), max_length=200)
+    units_header = models.CharField(_("units column"), max_length=200)
+    gmv_header = models.CharField(_("GMV column"), max_length=200)
+    clicks_header = models.CharField(_("clicks column"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("platform column mapping")
+        verbose_name_plural = _("platform column mappings")
+        ordering = ["platform"]
+
+    def __str__(self):
+        return self.get_platform_display()
+
+
 class SalesResult(models.Model):
     """Results reported after a sales session."""
 
@@ -217,6 +290,10 @@ class ResultsImport(models.Model):
     file_name = models.CharField(_("file name"), max_length=200)
     content = models.BinaryField(default=bytes, editable=False)
     language = models.CharField(max_length=10, blank=True)
+    # Blank: the hub's own per-session template; a platform: that platform's per-product export.
+    platform = models.CharField(
+        _("platform"), max_length=20, choices=SalesSession.Platform.choices, blank=True, default=""
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_checked = models.PositiveIntegerField(default=0)
@@ -242,4 +319,7 @@ __all__ = [
     "PromotionSession",
     "Product",
     "SalesResult",
+    "PendingProductImage",
+    "ProductResult",
+    "PlatformColumnMapping",
 ]

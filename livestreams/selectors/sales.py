@@ -27,6 +27,8 @@ from hub.models import User
 from livestreams.models import (
     Campaign,
     LiveSession,
+    PendingProductImage,
+    Product,
     PromotionSession,
     ResultsImport,
     SalesResult,
@@ -171,6 +173,12 @@ def active_booking(ss: SalesSession) -> StudioBooking | None:
         .select_related("studio", "studio__building")
         .first()
     )
+
+
+def editable(ss: SalesSession) -> bool:
+    """A registration can be changed while it awaits approval, and fixed after a rejection, until it
+    starts (services.sales.sales_session_update)."""
+    return ss.approval != A.APPROVED and ss.session.status == S.DRAFT
 
 
 def latest_booking(ss: SalesSession) -> StudioBooking | None:
@@ -442,3 +450,30 @@ def results_import_get_for_user(user: User, pk: int) -> ResultsImport:
     if unfinished and job.created_at < timezone.now() - IMPORT_STALE_AFTER:
         job.state = ResultsImport.State.FAILED
     return job
+
+
+# --- Registration rows ---------------------------------------------------------------------------------
+
+
+def pending_images_of(*, user: User, ids: Iterable[int]) -> dict[int, PendingProductImage]:
+    """The user's own kept product images among ids, not expired; anyone else's are ignored."""
+    since = timezone.now() - PendingProductImage.EXPIRES
+    rows = PendingProductImage.objects.filter(pk__in=list(ids), user_id=user.pk, created_at__gte=since)
+    return {p.pk: p for p in rows}
+
+
+def products_editable(*, user: User, ids: Iterable[int]) -> dict[int, Product]:
+    """Products among ids of sessions the user may change (their enterprises'; staff: any)."""
+    scope = get_scope(user)
+    qs = Product.objects.filter(pk__in=list(ids))
+    if not scope.is_staff:
+        qs = qs.filter(sales_session__enterprise_id__in=scope.enterprise_ids)
+    return {p.pk: p for p in qs}
+
+
+def products_with_results(ss: SalesSession) -> list[Product]:
+    """The session's products, each with `result_or_none` (its ProductResult, or None): one query."""
+    products = list(Product.objects.filter(sales_session=ss).select_related("result"))
+    for p in products:
+        p.result_or_none = getattr(p, "result", None)  # type: ignore[attr-defined]  # set for the template
+    return products

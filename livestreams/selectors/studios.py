@@ -15,6 +15,7 @@ from partyorgs.models import Building, Enterprise, IncubatorTenant
 from partyorgs.permissions import Scope, get_scope
 
 SLOT_STEP = timedelta(minutes=5)
+MIN_FREE = timedelta(minutes=30)  # the shortest booking (services.studios.MIN_BOOKING)
 
 
 # --- Scope -------------------------------------------------------------------------------------------
@@ -138,50 +139,144 @@ def _day_bounds(studio: Studio, day: date) -> tuple[datetime, datetime]:
     )
 
 
-def studio_free_slots(
+def _floor_to_step(moment: datetime) -> datetime:
+    local = timezone.localtime(moment).replace(second=0, microsecond=0)
+    return local - timedelta(seconds=(local.minute * 60) % int(SLOT_STEP.total_seconds()))
+
+
+Busy = list[tuple[datetime, datetime]]  # (starts_at, blocked_until) of active bookings, by start
+
+
+def _busy(studio_ids: list[int], start: datetime, end: datetime) -> dict[int, Busy]:
+    """Active bookings' blocked ranges per studio that touch [start, end), in one query."""
+    busy: dict[int, Busy] = {pk: [] for pk in studio_ids}
+    rows = (
+        StudioBooking.objects.filter(
+            studio_id__in=studio_ids,
+            state__in=StudioBooking.ACTIVE_STATES,
+            blocked_until__gt=start,
+            starts_at__lt=end,
+        )
+        .order_by("starts_at")
+        .values_list("studio_id", "starts_at", "blocked_until")
+    )
+    for studio_id, starts_at, blocked_until in rows:
+        busy[studio_id].append((starts_at, blocked_until))
+    return busy
+
+
+def free_stretches(
+    studio: Studio, day: date, busy: Busy, *, not_before: datetime | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The day's free stretches within opening hours: a booking may start at or after a stretch's start
+    and must end by its end. A stretch ends a changeover gap before the next booking starts (a new booking
+    needs its gap too), or at closing time."""
+    opens, closes = _day_bounds(studio, day)
+    gap = timedelta(minutes=studio.changeover_minutes)
+    cursor = opens if not_before is None else max(opens, _ceil_to_step(not_before))
+    free: list[tuple[datetime, datetime]] = []
+    for starts_at, blocked_until in busy:
+        if blocked_until <= cursor or starts_at >= closes + gap:
+            continue
+        if starts_at - gap > cursor:
+            free.append((cursor, min(starts_at - gap, closes)))
+        cursor = max(cursor, _ceil_to_step(blocked_until))
+    if cursor < closes:
+        free.append((cursor, closes))
+    return [(s, e) for s, e in free if e > s]
+
+
+def _candidates(
+    stretch: tuple[datetime, datetime], duration: timedelta, gap: timedelta, around: datetime
+) -> list[datetime]:
+    """Starts of back-to-back slots in a free stretch, beginning with the one nearest to `around` and
+    going outwards both ways (so that a long free stretch offers real alternatives, not overlapping ones)."""
+    first = _ceil_to_step(stretch[0])
+    last = _floor_to_step(stretch[1] - duration)
+    if last < first:
+        return []
+    nearest = min(max(_floor_to_step(around), first), last)
+    step = duration + gap
+    starts = [nearest]
+    t = nearest - step
+    while t >= first and len(starts) < 6:
+        starts.append(t)
+        t -= step
+    t = nearest + step
+    while t <= last and len(starts) < 12:
+        starts.append(t)
+        t += step
+    return starts
+
+
+def studio_nearest_slots(
     *,
     studio: Studio,
+    starts_at: datetime,
     duration: timedelta,
-    after: datetime,
+    not_before: datetime,
     count: int = 3,
-    horizon_days: int = 14,
+    horizon_days: int = 7,
+    busy: Busy | None = None,
 ) -> list[tuple[datetime, datetime]]:
-    """The next `count` free slots of `duration` from `after` on, inside opening hours, keeping the
-    changeover gap after each booking and after the suggested slot. Back-to-back options, not overlapping
-    ones, so that each suggestion is a real alternative."""
+    """The `count` free slots of `duration` on this studio nearest to the requested start, earlier or later,
+    by distance in time, inside opening hours, never before `not_before`, keeping the changeover gap. The
+    slots never overlap one another, so that each one is a real alternative."""
     if duration <= timedelta(0):
         return []
     gap = timedelta(minutes=studio.changeover_minutes)
-    start_day = timezone.localdate(after)
-    horizon_end = timezone.make_aware(
-        datetime.combine(start_day + timedelta(days=horizon_days + 1), time.min),
-        timezone.get_current_timezone(),
+    day0 = timezone.localdate(starts_at)
+    first_day = max(day0 - timedelta(days=horizon_days), timezone.localdate(not_before))
+    last_day = day0 + timedelta(days=horizon_days)
+    if busy is None:
+        window = (_day_bounds(studio, first_day)[0], _day_bounds(studio, last_day)[1] + gap)
+        busy = _busy([studio.pk], *window)[studio.pk]
+    candidates: list[datetime] = []
+    day = first_day
+    while day <= last_day:
+        for stretch in free_stretches(studio, day, busy, not_before=not_before):
+            candidates.extend(_candidates(stretch, duration, gap, starts_at))
+        day += timedelta(days=1)
+    candidates.sort(key=lambda t: (abs(t - starts_at), t))
+    chosen: list[tuple[datetime, datetime]] = []
+    for t in candidates:
+        if all(t + duration + gap <= s or t >= e + gap for s, e in chosen):
+            chosen.append((t, t + duration))
+            if len(chosen) == count:
+                break
+    return sorted(chosen)
+
+
+def nearest_slots_elsewhere(
+    *, studio: Studio, starts_at: datetime, duration: timedelta, not_before: datetime, count: int = 3
+) -> list[tuple[Studio, datetime, datetime]]:
+    """The nearest free slots of the same length in the other open studios of the same building (one query
+    for the studios, one for their bookings)."""
+    others = list(
+        Studio.objects.filter(building_id=studio.building_id, is_active=True)
+        .exclude(pk=studio.pk)
+        .order_by("name")
     )
-    busy = list(
-        StudioBooking.objects.filter(
-            studio=studio,
-            state__in=StudioBooking.ACTIVE_STATES,
-            blocked_until__gt=after,
-            starts_at__lt=horizon_end,
-        )
-        .order_by("starts_at")
-        .values_list("starts_at", "blocked_until")
+    if not others:
+        return []
+    day0 = timezone.localdate(starts_at)
+    start = timezone.make_aware(
+        datetime.combine(day0 - timedelta(days=8), time.min), timezone.get_current_timezone()
     )
-    found: list[tuple[datetime, datetime]] = []
-    for offset in range(horizon_days + 1):
-        opens, closes = _day_bounds(studio, start_day + timedelta(days=offset))
-        t = _ceil_to_step(max(opens, after))
-        while t + duration <= closes:
-            end = t + duration
-            blocker = next((b for b in busy if b[0] < end + gap and b[1] > t), None)
-            if blocker is None:
-                found.append((t, end))
-                if len(found) == count:
-                    return found
-                t = _ceil_to_step(end + gap)
-            else:
-                t = _ceil_to_step(blocker[1])
-    return found
+    busy = _busy([s.pk for s in others], start, start + timedelta(days=17))
+    found: list[tuple[Studio, datetime, datetime]] = []
+    for other in others:
+        for s, e in studio_nearest_slots(
+            studio=other,
+            starts_at=starts_at,
+            duration=duration,
+            not_before=not_before,
+            count=count,
+            busy=busy[other.pk],
+        ):
+            found.append((other, s, e))
+    found.sort(key=lambda x: (abs(x[1] - starts_at), x[1], x[0].name))
+    return found[:count]
 
 
 # --- The week calendar ------------------------------------------------------------------------------
@@ -240,19 +335,8 @@ def studio_week(*, studio: Studio, user: User, first_day: date, can_manage: bool
             for b in bookings
             if timezone.localdate(b.starts_at) == day
         ]
-        # A new booking needs the changeover gap before the next one too, so a free stretch ends a gap
-        # before the next booking starts (but may run to closing time).
-        gap = timedelta(minutes=studio.changeover_minutes)
-        free = []
-        cursor = max(opens, _ceil_to_step(now))
-        for b in bookings:
-            if b.blocked_until <= cursor or b.starts_at >= closes + gap:
-                continue
-            if b.starts_at - gap > cursor:
-                free.append((cursor, min(b.starts_at - gap, closes)))
-            cursor = max(cursor, b.blocked_until)
-        if cursor < closes:
-            free.append((cursor, closes))
+        busy = [(b.starts_at, b.blocked_until) for b in bookings]
+        free = free_stretches(studio, day, busy, not_before=now)
         calendar.append(
             CalendarDay(
                 day=day,
@@ -263,3 +347,67 @@ def studio_week(*, studio: Studio, user: User, first_day: date, can_manage: bool
             )
         )
     return calendar
+
+
+# --- Availability of every studio ---------------------------------------------------------------------
+
+
+@dataclass
+class AvailabilityCell:
+    """One studio on one day: busy stretches (with the changeover gap) and free ones, as times and as
+    percentages of the opening hours for the bar."""
+
+    day: date
+    opens: datetime
+    closes: datetime
+    busy: list[tuple[datetime, datetime]]
+    free: list[tuple[datetime, datetime]]
+
+    def _pct(self, moment: datetime) -> float:
+        span = (self.closes - self.opens).total_seconds()
+        clamped = min(max(moment, self.opens), self.closes)
+        return round(100 * (clamped - self.opens).total_seconds() / span, 2)
+
+    @property
+    def busy_bars(self) -> list[tuple[datetime, datetime, float, float]]:
+        return [(s, e, self._pct(s), self._pct(e) - self._pct(s)) for s, e in self.busy]
+
+    @property
+    def is_full(self) -> bool:
+        return not self.free
+
+
+@dataclass
+class StudioAvailability:
+    studio: Studio
+    bookable: bool
+    cells: list[AvailabilityCell]
+
+
+def studios_availability(*, user: User, first_day: date, days: int = 7) -> list[StudioAvailability]:
+    """Free/busy per studio the user may see, per day, from first_day: two queries whatever the number of
+    studios (studios, then every booking of the window). Free stretches shorter than MIN_FREE are left out,
+    and the past is never free."""
+    studios = list(studios_visible(user).filter(is_active=True).order_by("building__name", "name"))
+    if not studios:
+        return []
+    bookable = merchant_building_ids(get_scope(user))
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(first_day, time.min), tz)
+    busy = _busy([s.pk for s in studios], start, start + timedelta(days=days + 1))
+    now = timezone.now()
+    rows = []
+    for studio in studios:
+        cells = []
+        for offset in range(days):
+            day = first_day + timedelta(days=offset)
+            opens, closes = _day_bounds(studio, day)
+            day_busy = [(s, e) for s, e in busy[studio.pk] if s < closes and e > opens]
+            free = [
+                (s, e)
+                for s, e in free_stretches(studio, day, busy[studio.pk], not_before=now)
+                if e - s >= MIN_FREE
+            ]
+            cells.append(AvailabilityCell(day=day, opens=opens, closes=closes, busy=day_busy, free=free))
+        rows.append(StudioAvailability(studio=studio, bookable=studio.building_id in bookable, cells=cells))
+    return rows

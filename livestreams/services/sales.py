@@ -28,7 +28,9 @@ from hub.services import notification_send
 from livestreams.models import (
     Campaign,
     LiveSession,
+    PendingProductImage,
     Product,
+    ProductResult,
     PromotionSession,
     SalesResult,
     SalesSession,
@@ -39,22 +41,28 @@ from livestreams.selectors.sales import (
     can_edit,
     can_manage_campaign,
     can_review,
+    latest_booking,
     measured_peak,
     merchants_of,
     promotion_host_candidates,
     result_reportable,
     reviewers_of,
 )
-from livestreams.selectors.studios import merchant_building_ids
+from livestreams.selectors.studios import booking_conflicts, merchant_building_ids
 from livestreams.services.sessions import session_cancel
-from livestreams.services.studios import studio_book, studio_booking_cancel, studio_booking_confirm
+from livestreams.services.studios import (
+    booking_window_errors,
+    studio_book,
+    studio_booking_cancel,
+    studio_booking_confirm,
+)
 from livestreams.services.studios import studio_booking_release as _release
 from partyorgs.models import Building, Enterprise, IncubatorTenant, PartyOrganization
 from partyorgs.permissions import get_scope
 
 if TYPE_CHECKING:
     # Only for annotations: sales_import imports this module (sales_results_import) at import time.
-    from livestreams.services.sales_import import ResultRow
+    from livestreams.services.sales_import import ProductRow, ResultRow
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +81,11 @@ class ProductData:
     name: str
     price: Decimal
     link: str = ""
-    image: object = None  # an uploaded file, or None
+    image: object = None  # an uploaded (already cleaned) file, or None
+    # An image kept from a form that came back with an error (taken over by the product).
+    pending: PendingProductImage | None = None
+    # Editing: the product of this session the row changes. Otherwise (duplicating): whose image to reuse.
+    source: Product | None = None
 
 
 # --- Notifications and email ------------------------------------------------------------------------------
@@ -247,12 +259,7 @@ def sales_session_register(
     )
     ss.full_clean()
     ss.save()
-    for p in products:
-        product = Product(sales_session=ss, name=p.name, price=p.price, link=p.link)
-        if p.image:
-            product.image = p.image
-        product.full_clean()
-        product.save()
+    _products_save(ss, products)
     if studio is not None:
         studio_book(
             studio=studio,
@@ -277,6 +284,213 @@ def sales_session_register(
             url=reverse("sales:inbox"),
         )
     return ss
+
+
+def _products_save(ss: SalesSession, products: list[ProductData]) -> None:
+    """Create or change the session's products; those of the session no row names any more are deleted.
+    An image is a new upload, a pending one (taken over: its row goes, its file stays), or the one the
+    source product already has (a duplicate shares the file)."""
+    existing = {p.pk: p for p in ss.products.all()}
+    kept: set[int] = set()
+    used_pending: list[int] = []
+    for data in products:
+        own = data.source if data.source is not None and data.source.pk in existing else None
+        product = existing[own.pk] if own is not None else Product(sales_session=ss)
+        if own is not None:
+            kept.add(own.pk)
+        product.name, product.price, product.link = data.name, data.price, data.link
+        if data.image:
+            product.image = data.image
+        elif data.pending is not None:
+            product.image = data.pending.image.name
+            used_pending.append(data.pending.pk)
+        elif own is None and data.source is not None and data.source.image:
+            product.image = data.source.image.name
+        product.full_clean()
+        product.save()
+    Product.objects.filter(pk__in=set(existing) - kept).delete()
+    if used_pending:
+        PendingProductImage.objects.filter(pk__in=used_pending).delete()
+
+
+def products_of(ss: SalesSession) -> list[ProductData]:
+    """A session's products as registration rows, images included (to duplicate or repeat it)."""
+    return [ProductData(name=p.name, price=p.price, link=p.link, source=p) for p in ss.products.all()]
+
+
+@transaction.atomic
+def sales_session_update(
+    *,
+    sales_session: SalesSession,
+    user: User,
+    title: str,
+    platform: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    host_names: str,
+    products: list[ProductData],
+    description: str = "",
+    external_url: str = "",
+    host_users: Iterable[User] = (),
+    campaign: Campaign | None = None,
+    studio: Studio | None = None,
+    now: datetime | None = None,
+) -> SalesSession:
+    """Change a registration that awaits approval, or fix a rejected one and submit it again (it awaits
+    approval again and the reviewers are told).
+
+    The studio slot is kept when the studio and the times stay the same; otherwise the old slot is let go
+    and the new one booked in the same transaction. A rejected session's slot was released: submitting
+    again books it anew while it is still free. A StudioConflict (with the nearest free slots) or a
+    ValidationError changes nothing."""
+    now = now or timezone.now()
+    ss = SalesSession.objects.select_for_update().select_related("enterprise").get(pk=sales_session.pk)
+    if not can_edit(user, ss):
+        raise PermissionDenied
+    session = LiveSession.objects.get(pk=ss.pk)
+    if ss.approval == A.APPROVED or session.status != S.DRAFT:
+        raise ValidationError(_("Only a registration that awaits approval or was rejected can be changed."))
+    scope = get_scope(user)
+    errors = _time_errors(starts_at, ends_at, now, campaign)
+    if not products:
+        errors.setdefault("products", []).append(_("Add at least one product."))
+    if studio is not None and not scope.is_staff and studio.building_id not in merchant_building_ids(scope):
+        errors.setdefault("studio", []).append(_("You cannot book this studio."))
+    if errors:
+        raise ValidationError(errors)
+    resubmitted = ss.approval == A.REJECTED
+    session.title, session.description = title, description
+    session.starts_at, session.ends_at = starts_at, ends_at
+    session.playback, session.external_url = _playback(platform), external_url
+    session.full_clean()
+    session.save()
+    session.hosts.set({user.pk, *(u.pk for u in host_users)})
+    ss.platform, ss.host_names, ss.campaign = platform, host_names, campaign
+    ss.building = studio.building if studio is not None else approving_building(ss.enterprise)
+    ss.approval, ss.reviewed_by, ss.reviewed_at, ss.reject_reason = A.PENDING, None, None, ""
+    ss.full_clean()
+    ss.save()
+    _products_save(ss, products)
+    active = StudioBooking.objects.filter(session_id=ss.pk, state__in=StudioBooking.ACTIVE_STATES).first()
+    unchanged = (
+        active is not None
+        and studio is not None
+        and active.studio_id == studio.pk
+        and (active.starts_at, active.ends_at) == (starts_at, ends_at)
+    )
+    if not unchanged:
+        if active is not None:
+            studio_booking_cancel(booking=active, now=now)
+        if studio is not None:
+            studio_book(
+                studio=studio,
+                enterprise=ss.enterprise,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                user=user,
+                session=session,
+                now=now,
+            )
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify(
+            reviewers_of(ss),
+            kind="sales_request",
+            title=(
+                _("Submitted again after a rejection: %(title)s")
+                if resubmitted
+                else _("Registration changed, to approve: %(title)s")
+            )
+            % {"title": title},
+            body=_("%(enterprise)s, %(start)s")
+            % {
+                "enterprise": ss.enterprise.name,
+                "start": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            url=reverse("sales:inbox"),
+        )
+    return ss
+
+
+MAX_REPEAT_WEEKS = 12
+
+
+def _week_problems(
+    ss: SalesSession, studio: Studio | None, starts_at: datetime, ends_at: datetime, now: datetime
+) -> list[str]:
+    errors = _time_errors(starts_at, ends_at, now, None)
+    problems = [str(m) for messages in errors.values() for m in messages]
+    if studio is not None and not problems:
+        problems += booking_window_errors(studio=studio, starts_at=starts_at, ends_at=ends_at, now=now)
+        blocked_until = ends_at + timedelta(minutes=studio.changeover_minutes)
+        for b in booking_conflicts(studio_id=studio.pk, starts_at=starts_at, blocked_until=blocked_until):
+            problems.append(
+                _("%(studio)s is booked from %(start)s to %(end)s.")
+                % {
+                    "studio": studio.name,
+                    "start": timezone.localtime(b.starts_at).strftime("%H:%M"),
+                    "end": timezone.localtime(b.ends_at).strftime("%H:%M"),
+                }
+            )
+    return problems
+
+
+@transaction.atomic
+def sales_session_repeat(
+    *, sales_session: SalesSession, user: User, weeks: int, now: datetime | None = None
+) -> list[SalesSession]:
+    """Register the session again on each of the `weeks` weeks that follow it: same weekday and time, title,
+    platform, hosts, products and studio, each awaiting approval (a campaign only for the weeks inside it).
+
+    All or nothing: when any week cannot be registered (in the past, a studio conflict, outside opening
+    hours) nothing is, and the ValidationError lists every such week with its reason."""
+    now = now or timezone.now()
+    ss = sales_session
+    if not can_edit(user, ss):
+        raise PermissionDenied
+    if not 1 <= weeks <= MAX_REPEAT_WEEKS:
+        raise ValidationError({"weeks": [_("Repeat for 1 to %(max)s weeks.") % {"max": MAX_REPEAT_WEEKS}]})
+    session = ss.session
+    booking = latest_booking(ss)
+    studio = booking.studio if booking is not None and booking.studio.is_active else None
+    plan = [
+        (session.starts_at + timedelta(weeks=k), session.ends_at + timedelta(weeks=k))
+        for k in range(1, weeks + 1)
+    ]
+    problems = []
+    for starts_at, ends_at in plan:
+        for problem in _week_problems(ss, studio, starts_at, ends_at, now):
+            problems.append(
+                _("%(day)s: %(problem)s")
+                % {"day": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M"), "problem": problem}
+            )
+    if problems:
+        raise ValidationError(problems)
+    created = []
+    for starts_at, ends_at in plan:
+        campaign = ss.campaign
+        if campaign is not None and not (
+            campaign.starts_on <= timezone.localdate(starts_at) <= campaign.ends_on
+        ):
+            campaign = None
+        created.append(
+            sales_session_register(
+                user=user,
+                enterprise=ss.enterprise,
+                title=session.title,
+                description=session.description,
+                platform=ss.platform,
+                external_url=session.external_url,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                host_names=ss.host_names,
+                host_users=[u for u in session.hosts.all() if u.pk != user.pk],
+                products=products_of(ss),
+                campaign=campaign,
+                studio=studio,
+                now=now,
+            )
+        )
+    return created
 
 
 # --- Approval -----------------------------------------------------------------------------------------------
@@ -484,6 +698,23 @@ def sales_results_import(*, user: User, rows: Iterable[ResultRow]) -> int:
     return count
 
 
+@transaction.atomic
+def product_results_import(*, user: User, rows: Iterable[ProductRow]) -> int:
+    """Write per-product figures already checked by sales_import.parse_results (every row valid), each
+    product's replacing what it had. All or nothing: one transaction."""
+    count = 0
+    for row in rows:
+        result = ProductResult.objects.filter(product=row.product).first() or ProductResult(
+            product=row.product
+        )
+        result.units, result.gmv, result.clicks = row.units, row.gmv, row.clicks
+        result.reported_by = user
+        result.full_clean()
+        result.save()
+        count += 1
+    return count
+
+
 # --- Campaigns and promotional sessions ------------------------------------------------------------------------
 
 
@@ -577,3 +808,30 @@ def promotion_schedule(
     promotion.full_clean()
     promotion.save()
     return promotion
+
+
+# --- Product images kept while a form comes back with an error -------------------------------------------------
+
+
+@transaction.atomic
+def pending_image_keep(*, user: User, image: Any) -> PendingProductImage:
+    """Keep an image already cleaned by hub.images (the form field's ContentFile) for its uploader."""
+    pending = PendingProductImage(user=user, image=image)
+    pending.full_clean()
+    pending.save()
+    return pending
+
+
+def pending_images_cleanup(*, now: datetime | None = None) -> int:
+    """Delete the kept images nobody came back for (older than PendingProductImage.EXPIRES), files too.
+    A file that a product took over is never deleted: its row went when the product took it."""
+    now = now or timezone.now()
+    count = 0
+    for pending in PendingProductImage.objects.filter(created_at__lt=now - PendingProductImage.EXPIRES):
+        name = pending.image.name
+        # The conditional delete is the claim: two sweeps never delete one file twice.
+        if PendingProductImage.objects.filter(pk=pending.pk).delete()[0]:
+            if name and not Product.objects.filter(image=name).exists():
+                pending.image.storage.delete(name)
+            count += 1
+    return count

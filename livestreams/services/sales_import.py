@@ -19,14 +19,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub.models import User
 from hub.tabular import Limits, TableError, read_table
-from livestreams.models import ResultsImport, SalesSession
+from livestreams.models import PlatformColumnMapping, Product, ResultsImport, SalesSession
 from livestreams.selectors.sales import result_reportable
-from livestreams.services.sales import sales_results_import
+from livestreams.services.sales import product_results_import, sales_results_import
 from partyorgs.permissions import get_scope
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,20 @@ class ResultRow:
 
 
 @dataclass
+class ProductRow:
+    """One product's figures in one session, from a platform's export."""
+
+    row: int
+    product: Product
+    units: int
+    gmv: Decimal
+    clicks: int = 0
+
+
+@dataclass
 class ParseOutcome:
     rows: list[ResultRow] = field(default_factory=list)
+    product_rows: list[ProductRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -147,6 +160,11 @@ class ImportContext:
 
     sessions: dict[int, SalesSession]
     seen: dict[int, int] = field(default_factory=dict)
+    # Platform exports: sessions by exact title, the session of the row being cleaned, (session, product)
+    # pairs already seen with their row.
+    titles: dict[str, list[SalesSession]] = field(default_factory=dict)
+    row_session: SalesSession | None = None
+    seen_products: dict[int, int] = field(default_factory=dict)
 
 
 class Column:
@@ -218,6 +236,160 @@ class CountColumn(Column):
         return _count(value)
 
 
+def _reportable_or_raise(ss: SalesSession) -> None:
+    if not result_reportable(ss):
+        raise ValueError(
+            _("Session %(id)s cannot take results yet: it was not approved or has not ended.") % {"id": ss.pk}
+        )
+
+
+class PlatformSessionColumn(Column):
+    """A platform export names the session by the hub's session number or by its exact title; several
+    rows (one per product) name the same session."""
+
+    key = "session"
+
+    def __init__(self, headers: tuple[str, ...]):
+        self.headers = headers
+
+    @property
+    def blank_message(self) -> str:
+        return _("The session is missing.")
+
+    def clean(self, value: object, *, row: int, context: ImportContext) -> SalesSession:
+        context.row_session = None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
+        ss: SalesSession | None = None
+        if text.isdigit() and len(text) <= 10:
+            ss = context.sessions.get(int(text))
+        if ss is None:
+            named = context.titles.get(text, [])
+            if len(named) > 1:
+                raise ValueError(
+                    _("Several of your sessions are called “%(title)s”; write the session number instead.")
+                    % {"title": text}
+                )
+            ss = named[0] if named else None
+        if ss is None:
+            raise ValueError(_("You have no sales session “%(value)s”.") % {"value": text})
+        _reportable_or_raise(ss)
+        context.row_session = ss
+        return ss
+
+
+class ProductColumn(Column):
+    """The product's name as registered with the session (compared without spaces and case)."""
+
+    key = "product"
+
+    def __init__(self, headers: tuple[str, ...]):
+        self.headers = headers
+
+    @property
+    def blank_message(self) -> str:
+        return _("The product is missing.")
+
+    def clean(self, value: object, *, row: int, context: ImportContext) -> Product | None:
+        ss = context.row_session
+        if ss is None:
+            return None  # the session column has already said what is wrong
+        wanted = _norm(value)
+        product = next((p for p in ss.products.all() if _norm(p.name) == wanted), None)
+        if product is None:
+            raise ValueError(
+                _("Session %(id)s has no product “%(name)s”.") % {"id": ss.pk, "name": str(value).strip()}
+            )
+        if product.pk in context.seen_products:
+            raise ValueError(
+                _("This product of this session is already in row %(row)s.")
+                % {"row": context.seen_products[product.pk]}
+            )
+        context.seen_products[product.pk] = row
+        return product
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which headers of a platform's export mean what (each a tuple of accepted spellings)."""
+
+    session: tuple[str, ...]
+    product: tuple[str, ...]
+    units: tuple[str, ...]
+    gmv: tuple[str, ...]
+    clicks: tuple[str, ...] = ()
+
+    def columns(self) -> list[Column]:
+        cols: list[Column] = [
+            PlatformSessionColumn(self.session),
+            ProductColumn(self.product),
+            CountColumn("units", self.units),
+            MoneyColumn("gmv", self.gmv),
+        ]
+        if self.clicks:
+            cols.append(CountColumn("clicks", self.clicks, required=False))
+        return cols
+
+
+# Built-in defaults, in the header style of each platform's product export of a livestream; staff replace
+# any of them (or add other platforms) with a PlatformColumnMapping row in the admin.
+BUILTIN_MAPPINGS: dict[str, ColumnMap] = {
+    SalesSession.Platform.DOUYIN: ColumnMap(
+        session=("直播场次", "直播间标题", "场次编号"),
+        product=("商品名称", "商品标题"),
+        units=("成交件数", "商品成交件数"),
+        gmv=("成交金额（元）", "成交金额(元)", "成交金额"),
+        clicks=("商品点击次数", "商品点击人数"),
+    ),
+    SalesSession.Platform.KUAISHOU: ColumnMap(
+        session=("直播标题", "直播场次", "场次编号"),
+        product=("商品标题", "商品名称"),
+        units=("销量", "成交件数"),
+        gmv=("支付金额（元）", "支付金额(元)", "支付金额"),
+        clicks=("商品点击数", "点击次数"),
+    ),
+    SalesSession.Platform.TAOBAO: ColumnMap(
+        session=("直播场次", "直播标题", "场次编号"),
+        product=("宝贝标题", "商品名称"),
+        units=("成交件数", "宝贝成交件数"),
+        gmv=("成交金额", "成交金额（元）"),
+        clicks=("宝贝点击次数", "点击次数"),
+    ),
+}
+
+
+def _split(headers: str) -> tuple[str, ...]:
+    return tuple(h.strip() for h in headers.split("|") if h.strip())
+
+
+def column_map(platform: str) -> ColumnMap | None:
+    """The platform's mapping: the admin's row when there is one, else the built-in default, else None."""
+    row = PlatformColumnMapping.objects.filter(platform=platform).first()
+    if row is not None:
+        return ColumnMap(
+            session=_split(row.session_header),
+            product=_split(row.product_header),
+            units=_split(row.units_header),
+            gmv=_split(row.gmv_header),
+            clicks=_split(row.clicks_header),
+        )
+    return BUILTIN_MAPPINGS.get(platform)
+
+
+def platforms_with_mapping() -> list[str]:
+    """Platforms whose exports can be imported (built in, or mapped by staff)."""
+    mapped = set(PlatformColumnMapping.objects.values_list("platform", flat=True))
+    return [p for p in SalesSession.Platform.values if p in mapped or p in BUILTIN_MAPPINGS]
+
+
+def mappings_shown() -> list[tuple[str, ColumnMap]]:
+    """(platform label, mapping) of every importable platform, for the import page."""
+    labels = dict(SalesSession.Platform.choices)
+    found = [(p, column_map(p)) for p in platforms_with_mapping()]
+    return [(str(labels[p]), m) for p, m in found if m is not None]
+
+
 COLUMNS: list[Column] = [
     SessionColumn(),
     MoneyColumn(
@@ -252,7 +424,7 @@ class _Refused(Exception):
         self.problem = Problem(row, "", message)
 
 
-def _positions(table: list[list[Any]]) -> dict[str, int]:
+def _positions(table: list[list[Any]], columns: list[Column]) -> dict[str, int]:
     """Column key -> index in the file, the first matching header winning."""
     if not table or all(_blank(c) for c in table[0]):
         raise _Refused(1, _("The first row must name the columns."))
@@ -260,10 +432,10 @@ def _positions(table: list[list[Any]]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):
         key = _norm(cell)
-        for column in COLUMNS:
+        for column in columns:
             if column.key not in positions and key in {_norm(h) for h in column.headers}:
                 positions[column.key] = index
-    missing = [c.headers[0] for c in COLUMNS if c.required and c.key not in positions]
+    missing = [c.headers[0] for c in columns if c.required and c.key not in positions]
     if missing:
         raise _Refused(
             1, _("Columns missing from the first row: %(columns)s.") % {"columns": "、".join(missing)}
@@ -280,28 +452,47 @@ def _data_rows(table: list[list[Any]]) -> list[tuple[int, list[Any]]]:
     return data
 
 
-def _sessions_named(user: User, data: list[tuple[int, list[Any]]], index: int) -> dict[int, SalesSession]:
-    """The sessions named in the file, in one query, limited to the ones this user may report on."""
+def _context(user: User, data: list[tuple[int, list[Any]]], index: int, by_title: bool) -> ImportContext:
+    """The sessions named in the file (by number, and by title for platform exports), in one query with
+    their products, limited to the ones this user may report on."""
     wanted: set[int] = set()
+    titles: set[str] = set()
     for _n, row in data:
+        cell = row[index] if index < len(row) else None
         try:
-            wanted.add(_count(row[index] if index < len(row) else None))
+            wanted.add(_count(cell))
         except (ValueError, TypeError):
-            pass
+            if by_title and not _blank(cell):
+                titles.add(str(cell).strip()[:200])
     scope = get_scope(user)
-    sessions = SalesSession.objects.select_related("session").filter(pk__in=wanted)
+    q = Q(pk__in=wanted) | Q(session__title__in=titles) if titles else Q(pk__in=wanted)
+    sessions = SalesSession.objects.select_related("session").filter(q)
     if not scope.is_staff:
         sessions = sessions.filter(enterprise_id__in=scope.enterprise_ids)
-    return {ss.pk: ss for ss in sessions}
+    if by_title:
+        sessions = sessions.prefetch_related("products")
+    context = ImportContext(sessions={})
+    for ss in sessions:
+        if ss.pk in wanted:
+            context.sessions[ss.pk] = ss
+        if ss.session.title in titles:
+            context.titles.setdefault(ss.session.title, []).append(ss)
+    return context
 
 
 def _clean_row(
-    number: int, row: list[Any], header: list[Any], positions: dict[str, int], context: ImportContext
-) -> tuple[ResultRow | None, list[Problem]]:
-    # Any: each column's cleaner gives the type of its ResultRow field (SalesSession, Decimal, int).
+    number: int,
+    row: list[Any],
+    header: list[Any],
+    positions: dict[str, int],
+    context: ImportContext,
+    columns: list[Column],
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    # Any: each column's cleaner gives the type of its row field (SalesSession, Product, Decimal, int).
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    for column in COLUMNS:
+    context.row_session = None
+    for column in columns:
         index = positions.get(column.key)
         if index is None:
             values[column.key] = 0
@@ -315,38 +506,65 @@ def _clean_row(
             problems.append(Problem(number, f"{_column_letter(index)} {text}".strip(), str(exc)))
     if problems:
         return None, problems
-    values["sales_session"] = values.pop(REFERENCE_COLUMN)
-    return ResultRow(row=number, **values), []
+    return values, []
+
+
+def _make_row(number: int, values: dict[str, Any], out: ParseOutcome) -> None:
+    if "product" in values:
+        out.product_rows.append(
+            ProductRow(
+                row=number,
+                product=values["product"],
+                units=values["units"],
+                gmv=values["gmv"],
+                clicks=values.get("clicks", 0),
+            )
+        )
+    else:
+        values["sales_session"] = values.pop(REFERENCE_COLUMN)
+        out.rows.append(ResultRow(row=number, **values))
 
 
 def parse_results(
-    *, user: User, name: str, content: bytes, progress: Callable[[int, int], None] | None = None
+    *,
+    user: User,
+    name: str,
+    content: bytes,
+    progress: Callable[[int, int], None] | None = None,
+    platform: str = "",
 ) -> ParseOutcome:
     """Check a whole results file; rows come back only when there is no problem at all.
-    progress(checked, total) is called every PROGRESS_EVERY rows."""
+    Without a platform the file is the hub's per-session template; with one, that platform's per-product
+    export read through its column mapping. progress(checked, total) is called every PROGRESS_EVERY rows."""
     out = ParseOutcome()
+    columns = COLUMNS
     try:
+        if platform:
+            mapping = column_map(platform)
+            if mapping is None:
+                raise _Refused(0, _("There is no column mapping for this platform yet; ask the hub's staff."))
+            columns = mapping.columns()
         if len(content) > MAX_BYTES:
             raise _Refused(0, _("The file is larger than 2 MB."))
         try:
             table = read_table(name, content, LIMITS)
         except TableError as exc:
             raise _Refused(0, str(exc)) from None
-        positions = _positions(table)
+        positions = _positions(table, columns)
         data = _data_rows(table)
     except _Refused as refused:
         out.problems.append(refused.problem)
         return out
-    context = ImportContext(sessions=_sessions_named(user, data, positions[REFERENCE_COLUMN]))
+    context = _context(user, data, positions[REFERENCE_COLUMN], by_title=bool(platform))
     for done, (number, row) in enumerate(data, start=1):
-        result, problems = _clean_row(number, row, table[0], positions, context)
+        values, problems = _clean_row(number, row, table[0], positions, context, columns)
         out.problems.extend(problems)
-        if result is not None:
-            out.rows.append(result)
+        if values is not None:
+            _make_row(number, values, out)
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(data)):
             progress(done, len(data))
     if out.problems:
-        out.rows = []
+        out.rows, out.product_rows = [], []
     return out
 
 
@@ -354,11 +572,16 @@ def parse_results(
 
 
 @transaction.atomic
-def results_import_start(*, user: User, file_name: str, content: bytes, language: str) -> ResultsImport:
-    """Keep the file and queue its check (livestreams.tasks.sales.results_import_check) after commit."""
+def results_import_start(
+    *, user: User, file_name: str, content: bytes, language: str, platform: str = ""
+) -> ResultsImport:
+    """Keep the file and queue its check (livestreams.tasks.sales.results_import_check) after commit.
+    platform: "" for the hub's per-session template, else the platform whose per-product export it is."""
     from livestreams.tasks.sales import results_import_check
 
-    job = ResultsImport(user=user, file_name=file_name[:200], content=content, language=language[:10])
+    job = ResultsImport(
+        user=user, file_name=file_name[:200], content=content, language=language[:10], platform=platform
+    )
     job.full_clean(exclude=["content"])
     job.save()
     # robust: with the broker down the upload still answers; the page shows the check as failed later.
@@ -385,7 +608,11 @@ def results_import_run(*, import_id: int) -> str:
     try:
         with translation.override(job.language or None):
             outcome = parse_results(
-                user=job.user, name=job.file_name, content=bytes(job.content), progress=_progress(job.pk)
+                user=job.user,
+                name=job.file_name,
+                content=bytes(job.content),
+                progress=_progress(job.pk),
+                platform=job.platform,
             )
             return _finish(job, outcome)
     except Exception:
@@ -412,7 +639,10 @@ def _finish(job: ResultsImport, outcome: ParseOutcome) -> str:
             ],
         )
     else:
-        count = sales_results_import(user=job.user, rows=outcome.rows)
+        if job.platform:
+            count = product_results_import(user=job.user, rows=outcome.product_rows)
+        else:
+            count = sales_results_import(user=job.user, rows=outcome.rows)
         state = S.IMPORTED
         fields.update(state=state, imported=count, rows_total=count, rows_checked=count)
     ResultsImport.objects.filter(pk=job.pk).update(**fields)

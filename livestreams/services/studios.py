@@ -3,7 +3,7 @@
 No double booking: on PostgreSQL the exclusion constraint studio_booking_no_overlap refuses an overlapping
 row even when two requests pass the friendly check below at the same moment; on SQLite every write
 transaction begins IMMEDIATE (see DATABASES), so the check and the insert run one writer at a time.
-Either way the loser gets a StudioConflict naming the booking in the way and the next free slots.
+Either way the loser gets a StudioConflict naming the booking in the way and the nearest free slots.
 """
 
 from __future__ import annotations
@@ -20,7 +20,11 @@ from django.utils.translation import gettext as _
 
 from hub.models import User
 from livestreams.models import LiveSession, Studio, StudioBooking
-from livestreams.selectors.studios import booking_conflicts, studio_free_slots
+from livestreams.selectors.studios import (
+    booking_conflicts,
+    nearest_slots_elsewhere,
+    studio_nearest_slots,
+)
 from partyorgs.models import Building, Enterprise
 
 MIN_BOOKING = timedelta(minutes=30)
@@ -28,14 +32,22 @@ EXCLUSION_CONSTRAINT = "studio_booking_no_overlap"
 
 
 class StudioConflict(ValidationError):
-    """The slot is taken. `blocking` are the bookings in the way, `suggestions` the next free slots."""
+    """The slot is taken. `blocking` are the bookings in the way, `suggestions` the nearest free slots of the
+    same length on the same studio (earlier or later), `elsewhere` the nearest ones in the building's other
+    studios."""
 
     def __init__(
-        self, *, studio: Studio, blocking: list[StudioBooking], suggestions: list[tuple[datetime, datetime]]
+        self,
+        *,
+        studio: Studio,
+        blocking: list[StudioBooking],
+        suggestions: list[tuple[datetime, datetime]],
+        elsewhere: list[tuple[Studio, datetime, datetime]] | None = None,
     ):
         self.studio = studio
         self.blocking = blocking
         self.suggestions = suggestions
+        self.elsewhere = elsewhere or []
         super().__init__(self.describe(), code="studio_booked")
 
     def describe(self) -> str:
@@ -159,9 +171,27 @@ def _conflict(
     studio: Studio, starts_at: datetime, ends_at: datetime, blocked_until: datetime, now: datetime, held: bool
 ) -> StudioConflict:
     blocking = booking_conflicts(studio_id=studio.pk, starts_at=starts_at, blocked_until=blocked_until)
-    after = max(starts_at, earliest_held_start(now) if held else now)
-    suggestions = studio_free_slots(studio=studio, duration=ends_at - starts_at, after=after)
-    return StudioConflict(studio=studio, blocking=blocking, suggestions=suggestions)
+    return StudioConflict(
+        studio=studio,
+        blocking=blocking,
+        **slot_suggestions(studio=studio, starts_at=starts_at, ends_at=ends_at, now=now, held=held),
+    )
+
+
+def slot_suggestions(
+    *, studio: Studio, starts_at: datetime, ends_at: datetime, now: datetime, held: bool = True
+) -> dict[str, Any]:
+    """The nearest free slots of the same length, on this studio and on the building's others."""
+    not_before = earliest_held_start(now) if held else now
+    duration = ends_at - starts_at
+    return {
+        "suggestions": studio_nearest_slots(
+            studio=studio, starts_at=starts_at, duration=duration, not_before=not_before
+        ),
+        "elsewhere": nearest_slots_elsewhere(
+            studio=studio, starts_at=starts_at, duration=duration, not_before=not_before
+        ),
+    }
 
 
 def _is_overlap_violation(exc: IntegrityError) -> bool:

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from livestreams.services.sales import pending_images_cleanup as _pending_images_cleanup
 from livestreams.services.sales_import import results_import_run
 from livestreams.services.studios import studio_bookings_release_expired
 
@@ -18,3 +19,9 @@ def release_expired_studio_holds() -> int:
 def results_import_check(import_id: int) -> str:
     """Check an uploaded results file and import it when every row is valid."""
     return results_import_run(import_id=import_id)
+
+
+@shared_task(ignore_result=True)
+def pending_images_cleanup() -> int:
+    """Beat, hourly: delete the product images kept for forms nobody came back to."""
+    return _pending_images_cleanup()

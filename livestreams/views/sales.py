@@ -22,10 +22,12 @@ from hub.redirects import redirect_next
 from livestreams.forms.sales import (
     BookStudioForm,
     CampaignForm,
+    DuplicateForm,
     HistoryForm,
     ProductFormSet,
     PromotionForm,
     RejectForm,
+    RepeatForm,
     ResultsImportForm,
     SalesFilterForm,
     SalesResultForm,
@@ -37,10 +39,14 @@ from livestreams.selectors.sales import (
     campaign_sessions,
     campaigns_list,
     can_manage_campaign,
+    editable,
     enterprises_of_merchant,
     get_sales_session_for_user,
     latest_booking,
     measured_peak,
+    pending_images_of,
+    products_editable,
+    products_with_results,
     public_schedule,
     result_reportable,
     results_import_get_for_user,
@@ -53,6 +59,7 @@ from livestreams.services.sales import (
     ProductData,
     campaign_create,
     campaign_update,
+    pending_image_keep,
     promotion_schedule,
     sales_result_report,
     sales_session_approve,
@@ -60,8 +67,10 @@ from livestreams.services.sales import (
     sales_session_cancel,
     sales_session_register,
     sales_session_reject,
+    sales_session_repeat,
+    sales_session_update,
 )
-from livestreams.services.sales_import import TEMPLATE_HEADER, results_import_start
+from livestreams.services.sales_import import TEMPLATE_HEADER, mappings_shown, results_import_start
 from livestreams.services.studios import StudioConflict
 from partyorgs.permissions import get_scope, role_required
 
@@ -105,50 +114,225 @@ def _initial_from_query(request) -> dict:
     return initial
 
 
+def _int(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
+def _product_rows(request, products) -> list[ProductData]:
+    """The valid formset's rows as ProductData (images found by _keep_images)."""
+    rows = []
+    for pf in products.forms:
+        if not (pf.has_changed() and pf.cleaned_data):
+            continue
+        c = pf.cleaned_data
+        rows.append(
+            ProductData(
+                name=c["name"],
+                price=c["price"],
+                link=c["link"],
+                pending=pf.pending,
+                source=pf.source_product,
+            )
+        )
+    return rows
+
+
+def _source_id(pf) -> int | None:
+    return _int(pf.data.get(f"{pf.prefix}-source") if pf.is_bound else pf.initial.get("source"))
+
+
+def _keep_images(request, products) -> None:
+    """Each row's image, whatever else is wrong: a new upload is kept server-side at once (already cleaned
+    by hub.images) as the user's pending image; else the pending one the page sent back; else the source
+    product's. Sets pf.pending / pf.source_product for the service and the template."""
+    forms = products.forms
+    posted = {pf.prefix: _int(request.POST.get(f"{pf.prefix}-pending_image")) for pf in forms}
+    pending = pending_images_of(user=request.user, ids=[i for i in posted.values() if i])
+    sources = products_editable(user=request.user, ids=[i for i in map(_source_id, forms) if i])
+    for pf in forms:
+        pf.source_product = sources.get(_source_id(pf) or 0)
+        image = getattr(pf, "cleaned_data", {}).get("image")
+        if image:
+            pf.pending = pending_image_keep(user=request.user, image=image)
+        else:
+            pf.pending = pending.get(posted[pf.prefix] or 0)
+
+
+def _registration_kwargs(data, rows) -> dict:
+    return {
+        "title": data["title"],
+        "description": data["description"],
+        "host_names": data["host_names"],
+        "host_users": list(data["host_users"]),
+        "platform": data["platform"],
+        "external_url": data["external_url"],
+        "starts_at": data["starts_at"],
+        "ends_at": data["ends_at"],
+        "studio": data["studio"],
+        "campaign": data["campaign"],
+        "products": rows,
+    }
+
+
+def _registration_post(request, form, products, save):
+    """Validate, call save(data, rows); returns (saved or None, conflict). Images are kept either way."""
+    form_ok, products_ok = form.is_valid(), products.is_valid()
+    _keep_images(request, products)
+    if not (form_ok and products_ok):
+        return None, None
+    rows = _product_rows(request, products)
+    try:
+        return save(form.cleaned_data, rows), None
+    except StudioConflict as exc:
+        form.add_error("studio", exc.describe())
+        return None, exc
+    except ValidationError as exc:
+        form_add_service_errors(form, exc)
+        return None, None
+
+
+def _source_initial(request, ss) -> tuple[dict, list[dict]]:
+    """The registration form's initial values from an existing session (to change it or to copy it)."""
+    session = ss.session
+    booking = latest_booking(ss)
+    initial = {
+        "enterprise": ss.enterprise_id,
+        "title": session.title,
+        "description": session.description,
+        "host_names": ss.host_names,
+        "host_users": [u.pk for u in session.hosts.all() if u.pk != request.user.pk],
+        "platform": ss.platform,
+        "external_url": session.external_url,
+        "studio": booking.studio_id if booking is not None else None,
+        "campaign": ss.campaign_id,
+    }
+    products = [{"name": p.name, "price": p.price, "link": p.link, "source": p.pk} for p in ss.products.all()]
+    return initial, products
+
+
+def _with_source_images(user, products) -> None:
+    """Unbound formset from initial rows: show the source product's image."""
+    sources = products_editable(user=user, ids=[i for i in map(_source_id, products.forms) if i])
+    for pf in products.forms:
+        pf.source_product = sources.get(_source_id(pf) or 0)
+        pf.pending = None
+
+
 @role_required("merchant")
 def sales_new(request):
+    """Register a session; ?from=<pk> copies a session of one's enterprise (a new time to choose)."""
     conflict = None
+    source = None
+    query = DuplicateForm({"source": request.GET["from"]}) if "from" in request.GET else None
+    if query is not None:
+        if not query.is_valid():
+            raise Http404
+        source = get_sales_session_for_user(request.user, query.cleaned_data["source"])
+        if not source.can_edit:
+            raise PermissionDenied
     if request.method == "POST":
         form = SalesSessionForm(request.POST, user=request.user)
         products = ProductFormSet(request.POST, request.FILES, prefix="products")
-        if form.is_valid() and products.is_valid():
-            data = form.cleaned_data
-            try:
-                ss = sales_session_register(
-                    user=request.user,
-                    enterprise=data["enterprise"],
-                    title=data["title"],
-                    description=data["description"],
-                    host_names=data["host_names"],
-                    host_users=list(data["host_users"]),
-                    platform=data["platform"],
-                    external_url=data["external_url"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    studio=data["studio"],
-                    campaign=data["campaign"],
-                    products=[
-                        ProductData(name=p["name"], price=p["price"], link=p["link"], image=p.get("image"))
-                        for p in products.products()
-                    ],
-                )
-            except StudioConflict as exc:
-                conflict = exc
-                form.add_error("studio", exc.describe())
-            except ValidationError as exc:
-                form_add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("Registered. The building's managers have been asked to approve it.")
-                )
-                return redirect("sales:detail", pk=ss.pk)
+
+        def save(data, rows):
+            return sales_session_register(
+                user=request.user, enterprise=data["enterprise"], **_registration_kwargs(data, rows)
+            )
+
+        ss, conflict = _registration_post(request, form, products, save)
+        if ss is not None:
+            messages.success(request, _("Registered. The building's managers have been asked to approve it."))
+            return redirect("sales:detail", pk=ss.pk)
+    elif source is not None:
+        initial, rows = _source_initial(request, source.ss)
+        form = SalesSessionForm(user=request.user, initial={**initial, **_initial_from_query(request)})
+        products = ProductFormSet(prefix="products", initial=rows)
+        _with_source_images(request.user, products)
     else:
         form = SalesSessionForm(user=request.user, initial=_initial_from_query(request))
         products = ProductFormSet(prefix="products")
+        _with_source_images(request.user, products)
     return render(
         request,
         "livestreams/sales/new.html",
-        {"form": form, "products": products, "conflict": conflict},
+        {"form": form, "products": products, "conflict": conflict, "source": source.ss if source else None},
+    )
+
+
+@login_required
+def sales_edit(request, pk: int):
+    """Change a registration awaiting approval, or fix a rejected one and submit it again."""
+    access = get_sales_session_for_user(request.user, pk)
+    if not access.can_edit:
+        raise PermissionDenied
+    ss = access.ss
+    if not editable(ss):
+        messages.info(request, _("Only a registration that awaits approval or was rejected can be changed."))
+        return redirect("sales:detail", pk=pk)
+    conflict = None
+    if request.method == "POST":
+        form = SalesSessionForm(request.POST, user=request.user, fixed_enterprise=ss.enterprise)
+        products = ProductFormSet(request.POST, request.FILES, prefix="products")
+
+        def save(data, rows):
+            return sales_session_update(
+                sales_session=ss, user=request.user, **_registration_kwargs(data, rows)
+            )
+
+        saved, conflict = _registration_post(request, form, products, save)
+        if saved is not None:
+            messages.success(request, _("Saved and submitted for approval."))
+            return redirect("sales:detail", pk=pk)
+    else:
+        initial, rows = _source_initial(request, ss)
+        session = ss.session
+        initial["starts_at"], initial["ends_at"] = session.starts_at, session.ends_at
+        form = SalesSessionForm(user=request.user, initial=initial, fixed_enterprise=ss.enterprise)
+        products = ProductFormSet(prefix="products", initial=rows)
+        _with_source_images(request.user, products)
+    booking = latest_booking(ss)
+    return render(
+        request,
+        "livestreams/sales/edit.html",
+        {
+            "ss": ss,
+            "form": form,
+            "products": products,
+            "conflict": conflict,
+            "previous_slot": booking,
+        },
+    )
+
+
+@login_required
+def sales_repeat(request, pk: int):
+    """Register the session again on the following weeks: all or nothing, every conflict listed."""
+    access = get_sales_session_for_user(request.user, pk)
+    if not access.can_edit:
+        raise PermissionDenied
+    form = RepeatForm(request.POST or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = sales_session_repeat(
+                sales_session=access.ss, user=request.user, weeks=form.cleaned_data["weeks"]
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                form_add_service_errors(form, exc)
+            else:
+                problems = exc.messages
+        else:
+            messages.success(
+                request,
+                _("Registered %(count)s weekly sessions; each awaits approval.") % {"count": len(created)},
+            )
+            return redirect("sales:list")
+    return render(
+        request,
+        "livestreams/sales/repeat.html",
+        {"ss": access.ss, "session": access.ss.session, "form": form, "problems": problems},
     )
 
 
@@ -157,6 +341,8 @@ def _detail_context(request, access, **extra) -> dict:
     now = timezone.now()
     booking = latest_booking(ss)
     upcoming = ss.session.starts_at > now and ss.session.status in ("draft", "scheduled")
+    mine = access.can_edit and ss.session.status != "cancelled"
+    products = products_with_results(ss)
     can_book = (
         access.can_edit
         and upcoming
@@ -168,7 +354,8 @@ def _detail_context(request, access, **extra) -> dict:
         "session": ss.session,
         "access": access,
         "booking": booking,
-        "products": list(ss.products.all()),
+        "products": products,
+        "product_results": any(p.result_or_none for p in products),
         "product_clicks_total": session_clicks(ss),
         "result": getattr(ss, "result", None),
         "reportable": result_reportable(ss, now),
@@ -177,6 +364,8 @@ def _detail_context(request, access, **extra) -> dict:
         "book_form": BookStudioForm(user=request.user) if can_book else None,
         "reject_form": RejectForm() if access.can_review and ss.approval == A.PENDING else None,
         "too_late": ss.session.starts_at <= now,
+        "can_change": mine and editable(ss) and upcoming,
+        "can_copy": mine and get_scope(request.user).enterprise_ids,
     }
     context.update(extra)
     return context
@@ -357,6 +546,7 @@ def sales_import(request):
                 file_name=upload.name,
                 content=upload.read(),
                 language=translation.get_language() or "",
+                platform=form.cleaned_data["platform"],
             )
             return redirect("sales:import_status", pk=job.pk)
     else:
@@ -364,7 +554,11 @@ def sales_import(request):
     return render(
         request,
         "livestreams/sales/import.html",
-        {"form": form, "awaiting": awaiting_results(user=request.user)[:50]},
+        {
+            "form": form,
+            "awaiting": awaiting_results(user=request.user)[:50],
+            "mappings": mappings_shown(),
+        },
     )
 
 
@@ -400,10 +594,22 @@ def sales_history(request):
     if enterprise is None:
         enterprise = enterprises_of_merchant(request.user).first()
     rows = sales_monthly_history(enterprise_ids=[enterprise.pk]) if enterprise else []
+    chart = {
+        "months": [r.month.strftime("%Y-%m") for r in rows],
+        "gmv": [float(r.gmv) for r in rows],
+        "growth": [None if r.gmv_growth is None else float(r.gmv_growth) for r in rows],
+        "labels": {"gmv": _("GMV (yuan)"), "growth": _("Month over month"), "no_data": _("No results yet.")},
+    }
     return render(
         request,
         "livestreams/sales/history.html",
-        {"form": form, "enterprise": enterprise, "rows": rows, "rows_desc": list(reversed(rows))},
+        {
+            "form": form,
+            "enterprise": enterprise,
+            "rows": rows,
+            "rows_desc": list(reversed(rows)),
+            "chart": chart,
+        },
     )
 
 

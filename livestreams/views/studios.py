@@ -21,6 +21,7 @@ from livestreams.selectors.studios import (
     can_book_studio,
     get_studio_for_user,
     studio_week,
+    studios_availability,
     studios_visible,
     week_start,
 )
@@ -85,6 +86,43 @@ def studio_detail(request, pk: int):
             "calendar": calendar,
             "form": form,
             "week": first,
+            "prev_week": first - timedelta(days=7),
+            "next_week": first + timedelta(days=7),
+            "today": today,
+        },
+    )
+
+
+@role_required("merchant", "organizer", "official", "staff")
+def studio_availability(request):
+    """Free and busy per studio and day for a week, before booking; a free stretch links to the
+    registration form prefilled with that studio and time."""
+    form = WeekForm(request.GET or None)
+    today = timezone.localdate()
+    day = form.cleaned_data.get("week") if form.is_valid() else None
+    first = week_start(day or today)
+    rows = studios_availability(user=request.user, first_day=first)
+    earliest = earliest_held_start(timezone.now())
+    for row in rows:
+        for cell in row.cells:
+            cell.links = [
+                (
+                    s,
+                    e,
+                    _book_link(row.studio, max(s, earliest), e)
+                    if row.bookable and e - max(s, earliest) >= timedelta(minutes=30)
+                    else "",
+                )
+                for s, e in cell.free
+            ]
+    return render(
+        request,
+        "livestreams/studios/availability.html",
+        {
+            "rows": rows,
+            "form": form,
+            "week": first,
+            "days": [first + timedelta(days=i) for i in range(7)],
             "prev_week": first - timedelta(days=7),
             "next_week": first + timedelta(days=7),
             "today": today,

@@ -20,6 +20,8 @@
       var start = document.getElementById("id_starts_at");
       var end = document.getElementById("id_ends_at");
       if (start && end) {
+        var studio = document.getElementById("id_studio");
+        if (studio && button.dataset.studio) studio.value = button.dataset.studio;
         start.value = button.dataset.start;
         end.value = button.dataset.end;
         button.closest(".conflict").querySelectorAll(".js-use-slot").forEach(function (b) { b.classList.remove("chosen"); });
