@@ -85,7 +85,6 @@ def _page(request, template: str):
         computed_at=datetime.fromisoformat(kpis["computed_at"]),
         live=live_now(f, user=request.user)["rows"],
         kinds=LiveSession.Kind.choices,
-        compliance=dashboard_section("plan-compliance", f)["data"],
         ws_path="/ws/live-now/?dashboard=1" + (f"&{query}" if query else ""),
     )
     return render(request, template, context)

@@ -33,7 +33,7 @@ from livestreams.models import (
 )
 from livestreams.models.meetings import RECORD_KINDS
 from livestreams.selectors.classes import current_quarter, quarter_bounds, session_window
-from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization, Region, Role, ancestor_paths
+from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization, Role, ancestor_paths
 from partyorgs.permissions import get_scope
 
 S = LiveSession.Status
@@ -66,23 +66,27 @@ class Rules:
 DEFAULT_RULES = Rules()
 
 
-def _rules_of(rule: MeetingRule) -> Rules:
-    return Rules(rule.min_minutes, rule.min_attendance_percent, rule.minutes_required)
-
-
 def rules_for_regions(region_ids: Iterable[int]) -> dict[int, Rules]:
-    """Each region's rules: its own, else its district's, else the defaults. Two queries."""
+    """Each region's rules: its own, else its district's, else the defaults. One query."""
     ids = set(region_ids)
     if not ids:
         return {}
-    parents = dict(Region.objects.filter(pk__in=ids).values_list("pk", "parent_id"))
-    wanted = ids | {p for p in parents.values() if p}
-    rules = {r.region_id: _rules_of(r) for r in MeetingRule.objects.filter(region_id__in=wanted)}
-    out = {}
-    for rid in ids:
-        parent = parents.get(rid)
-        out[rid] = rules.get(rid) or (rules.get(parent) if parent else None) or DEFAULT_RULES
-    return out
+    own: dict[int, Rules] = {}
+    inherited: dict[int, Rules] = {}
+    rows = (
+        MeetingRule.objects.filter(Q(region_id__in=ids) | Q(region__children__in=ids))
+        .values_list(
+            "region_id", "region__children", "min_minutes", "min_attendance_percent", "minutes_required"
+        )
+        .distinct()
+    )
+    for region_id, child_id, minutes, percent, required in rows:
+        rules = Rules(minutes, percent, required)
+        if region_id in ids:
+            own[region_id] = rules
+        if child_id in ids:
+            inherited[child_id] = rules
+    return {rid: own.get(rid) or inherited.get(rid) or DEFAULT_RULES for rid in ids}
 
 
 def format_length(seconds: int) -> str:
@@ -159,21 +163,27 @@ class Meeting:
         return self.record is not None and bool(self.record.minutes.strip())
 
 
-def _online_meetings(start: datetime, end: datetime, paths: set[str]) -> list[tuple[Meeting, LiveSession]]:
+def _online_sessions(start: datetime, end: datetime) -> QuerySet[LiveSession]:
+    return LiveSession.objects.filter(
+        kind=LiveSession.Kind.PARTY_CLASS,
+        status=S.ENDED,
+        party_class__isnull=False,
+        starts_at__gte=start,
+        starts_at__lt=end,
+    )
+
+
+def _online_meetings(start: datetime, end: datetime) -> list[tuple[Meeting, LiveSession]]:
+    # The other queries take the sessions as a subquery, so that their number never depends on the data.
+    found = _online_sessions(start, end)
     sessions = list(
-        LiveSession.objects.filter(
-            kind=LiveSession.Kind.PARTY_CLASS,
-            status=S.ENDED,
-            party_class__isnull=False,
-            starts_at__gte=start,
-            starts_at__lt=end,
-        )
-        .select_related("party_class", "party_class__venue", "host_organization", "meeting_record")
-        .order_by("starts_at", "pk")
+        found.select_related(
+            "party_class", "party_class__venue", "host_organization", "meeting_record__organization"
+        ).order_by("starts_at", "pk")
     )
     tallies = {
         row["session_id"]: row
-        for row in Attendance.objects.filter(session__in=[s.pk for s in sessions])
+        for row in Attendance.objects.filter(session__in=found.values("pk"))
         .order_by()
         .values("session_id")
         .annotate(
@@ -206,16 +216,13 @@ def _online_meetings(start: datetime, end: datetime, paths: set[str]) -> list[tu
 
 
 def _offline_meetings(start: datetime, end: datetime, paths: set[str]) -> list[Meeting]:
-    records = list(
-        MeetingRecord.objects.filter(
-            session__isnull=True, starts_at__gte=start, starts_at__lt=end, organization__path__in=paths
-        )
-        .select_related("organization")
-        .order_by("starts_at", "pk")
+    found = MeetingRecord.objects.filter(
+        session__isnull=True, starts_at__gte=start, starts_at__lt=end, organization__path__in=paths
     )
+    records = list(found.select_related("organization").order_by("starts_at", "pk"))
     tallies = {
         row["record_id"]: row
-        for row in MeetingAttendee.objects.filter(record__in=[r.pk for r in records])
+        for row in MeetingAttendee.objects.filter(record__in=found.values("pk"))
         .order_by()
         .values("record_id")
         .annotate(
@@ -245,8 +252,9 @@ def _offline_meetings(start: datetime, end: datetime, paths: set[str]) -> list[M
     return out
 
 
-def _judge(meetings: list[Meeting], region_of: dict[int, int]) -> None:
-    rules = rules_for_regions(region_of.values())
+def _judge(meetings: list[Meeting], region_of: dict[int, int], also: set[int]) -> None:
+    # The branches' regions too: the same two queries with or without meetings.
+    rules = rules_for_regions({*region_of.values(), *also})
     for i, m in enumerate(meetings):
         r = rules.get(region_of[i], DEFAULT_RULES)
         m.reasons = meeting_reasons(
@@ -262,11 +270,11 @@ def meetings_for_branches(
     if not branches:
         return {}
     paths = {p for b in branches for p in ancestor_paths(b.path)}
-    online = _online_meetings(start, end, paths)
+    online = _online_meetings(start, end)
     offline = _offline_meetings(start, end, paths)
-    ids = [s.pk for _m, s in online]
+    sessions = _online_sessions(start, end)
     audience: defaultdict[int, list[tuple[str, bool]]] = defaultdict(list)
-    for row in SessionAudience.objects.filter(session_id__in=ids).values(
+    for row in SessionAudience.objects.filter(session__in=sessions.values("pk")).values(
         "session_id", "organization__path", "include_subtree"
     ):
         audience[row["session_id"]].append((row["organization__path"], row["include_subtree"]))
@@ -280,7 +288,7 @@ def meetings_for_branches(
     all_meetings = [m for m, _s in online] + offline
     region_of = {i: _region_of(m, s) for i, (m, s) in enumerate(online)}
     region_of.update({len(online) + i: m.organization.region_id for i, m in enumerate(offline)})
-    _judge(all_meetings, region_of)
+    _judge(all_meetings, region_of, {b.region_id for b in branches})
 
     def covers_online(m: Meeting, s: LiveSession, path: str) -> bool:
         if s.host_organization is not None and s.host_organization.path == path:
@@ -402,11 +410,12 @@ def branch_ledger(*, branches: Iterable[PartyOrganization], year: int, quarter: 
     meetings = meetings_for_branches(branches=branches, start=start, end=end)
     branch_ids = [b.pk for b in branches]
     plans = plans_for(branch_ids, year)
-    session_ids = {m.session_id for ms in meetings.values() for m in ms if m.session_id}
     stats: dict[int, Mapping[str, Any]] = {
         row["member__branch_id"]: row
         for row in Attendance.objects.filter(
-            session_id__in=session_ids, member__branch_id__in=branch_ids, excused=False
+            session__in=_online_sessions(start, end).values("pk"),
+            member__branch_id__in=branch_ids,
+            excused=False,
         )
         .values("member__branch_id")
         .annotate(expected=Count("pk"), attended=Count("pk", filter=Q(attended=True)))

@@ -125,6 +125,9 @@ def record_new(request):
 def record_for_class(request, pk: int):
     """A livestreamed meeting's record: the existing one, or (POST, managers) a new one from the class."""
     session, can_manage = get_session_for_user(request.user, pk)
+    scope = get_scope(request.user)
+    if not (can_manage or scope.is_staff or session.region_id in scope.region_ids):
+        raise PermissionDenied  # may watch the class, not read its records
     record = getattr(session, "meeting_record", None)
     if record is not None:
         return redirect("classes:meeting", pk=record.pk)

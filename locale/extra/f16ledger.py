@@ -14,6 +14,7 @@ T = {
     "三会一课 plan compliance, %(y)s Q%(q)s": "“三会一课”计划完成情况（%(y)s 年第 %(q)s 季度）",
     "Planned %(p)s, held %(h)s, counted %(c)s; %(b)s branches behind the plan.": "计划 %(p)s 次，开展 %(h)s 次，计入 %(c)s 次；%(b)s 个支部未完成计划。",
     "No branches in this view.": "当前范围内没有支部。",
+    "These figures could not be loaded; reload the page to try again.": "数据加载失败，请刷新页面重试。",
     "三会一课 plan compliance": "“三会一课”计划完成情况",
     "For the quarter of the period's last day: the meetings each branch planned (its annual plan, else the norms), held, and held that count under its subdistrict's validity rules (length, attendance, minutes).": "按统计期最后一天所在季度：各支部计划开展的会议数（年度计划，未制定时按常规要求）、实际开展数，以及符合所在街道有效性规则（时长、出席率、会议记录）而计入的次数。",
     # Forms and models
