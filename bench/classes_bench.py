@@ -55,7 +55,8 @@ def main() -> None:
 def run(a) -> None:
     from hub.models import User
     from livestreams.models import Attendance, LiveSession, PartyClass, Reminder, SessionAudience
-    from livestreams.selectors.classes import branch_ledger, current_quarter, quarter_bounds
+    from livestreams.selectors.classes import current_quarter, quarter_bounds
+    from livestreams.selectors.meetings import branch_ledger
     from livestreams.services.lifecycle import sessions_advance
     from livestreams.services.reminders import reminders_arm, reminders_send_due
     from partyorgs.models import PartyMember, PartyOrganization, Region

@@ -386,6 +386,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "livestreams.tasks.classes.notify_branches_behind",
         "schedule": crontab(day_of_month="1,15", hour=9, minute=0),
     },
+    # --- meeting records (三会一课) ---
+    "meetings-plan-remind": {
+        "task": "livestreams.tasks.meetings.meeting_plan_remind",
+        "schedule": crontab(hour=9, minute=30),
+    },
     # --- sales ---
     "sales-release-expired-studio-holds": {
         "task": "livestreams.tasks.sales.release_expired_studio_holds",
@@ -425,6 +430,8 @@ except ValueError:
     ) from None
 HUB_REMINDER_BATCH_SIZE = env_int("HUB_REMINDER_BATCH_SIZE", 200)
 HUB_ATTENDANCE_THRESHOLD = env_int("HUB_ATTENDANCE_THRESHOLD_PERCENT", 60)
+# --- meeting records (三会一课) --- Branches short of their plan are reminded this many days before the quarter ends.
+HUB_MEETING_REMINDER_DAYS = env_int("HUB_MEETING_REMINDER_DAYS", 21)
 HUB_COVER_MAX_BYTES = env_int("HUB_COVER_MAX_BYTES", 5 * 1024 * 1024)
 # Every other image people upload (product pictures; hub.images), checked and re-encoded the same way.
 HUB_IMAGE_MAX_BYTES = env_int("HUB_IMAGE_MAX_BYTES", 5 * 1024 * 1024)

@@ -93,6 +93,22 @@ def _live_now(data):
     return columns, rows
 
 
+def _plan_compliance(data):
+    columns = [
+        _("Branch"),
+        _("District or subdistrict"),
+        _("Planned"),
+        _("Held"),
+        _("Counted"),
+        _("Short of the plan"),
+    ]
+    rows = [
+        [r["branch"], r["region"], r["planned"], r["held"], r["counted"], r["shortfall"]]
+        for r in data["rows"]
+    ]
+    return columns, rows
+
+
 TABLES = {
     "kpis": _kpis,
     "sessions-by-month": _sessions_by_month,
@@ -103,6 +119,7 @@ TABLES = {
     "top-merchants": _top_merchants,
     "sales-by-platform": _platforms,
     "live-now": _live_now,
+    "plan-compliance": _plan_compliance,
 }
 
 

@@ -2,6 +2,7 @@
 
 from .classes import *  # noqa: F403
 from .media import *  # noqa: F403
+from .meetings import *  # noqa: F403
 from .reminders import *  # noqa: F403
 from .room import *  # noqa: F403
 from .sales import *  # noqa: F403

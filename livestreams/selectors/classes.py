@@ -1,9 +1,8 @@
-"""Reads of the Party-class area: lists, calendar, audiences, conflicts, reports and the 三会一课 ledger."""
+"""Reads of the Party-class area: lists, calendar, audiences, conflicts, reports, the quarters of the ledger
+(the ledger itself: selectors.meetings)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,10 +11,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from hub.models import User
-from livestreams.models import Attendance, CalendarFeed, LiveSession, PartyClass, SessionAudience
+from livestreams.models import Attendance, CalendarFeed, LiveSession, PartyClass
 from livestreams.permissions import visible_q
-from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization, Role, member_current_q
-from partyorgs.permissions import get_scope
+from partyorgs.models import AllianceMembership, PartyMember, Role, member_current_q
 
 S = LiveSession.Status
 CK = PartyClass.ClassKind
@@ -245,8 +243,6 @@ def attendance_report(session: LiveSession) -> AttendanceReport:
 
 # --- 三会一课 ledger ---------------------------------------------------------------------------
 
-MEETING_KINDS = [CK.GENERAL_MEETING, CK.COMMITTEE_MEETING, CK.GROUP_MEETING, CK.PARTY_LECTURE]
-
 
 def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
     tz = timezone.get_default_timezone()
@@ -261,136 +257,6 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
 def current_quarter(today: date | None = None) -> tuple[int, int]:
     today = today or timezone.localdate()
     return today.year, (today.month - 1) // 3 + 1
-
-
-@dataclass
-class BranchRecord:
-    branch: PartyOrganization
-    counts: dict[str, int]
-    classes_held: int
-    members: int
-    attended: int
-    expected: int
-
-    @property
-    def party_lectures(self) -> int:
-        return self.counts.get(CK.PARTY_LECTURE, 0)
-
-    @property
-    def flagged(self) -> bool:
-        """A branch must hold a Party class at least once a quarter (三会一课). A branch with no members on
-        the hub yet is listed but not flagged: there is nobody to hold it with."""
-        return self.party_lectures == 0 and self.members > 0
-
-    @property
-    def meeting_counts(self) -> list[int]:
-        return [self.counts.get(k, 0) for k in MEETING_KINDS]
-
-    @property
-    def rate(self) -> float | None:
-        return self.attended / self.expected if self.expected else None
-
-
-def ledger_branches(user: User) -> QuerySet[PartyOrganization]:
-    """The branches whose records a user may read: an organizer's subtree, an official's regions, staff: all."""
-    scope = get_scope(user)
-    q = scope.managed_orgs_q()
-    if scope.region_ids:
-        q |= Q(region_id__in=scope.region_ids)
-    # PartyOrganization's manager comes from treebeard, which has no types.
-    orgs: QuerySet[PartyOrganization] = PartyOrganization.objects.all()
-    if not (scope.is_staff or scope.is_organizer or scope.is_official):
-        return orgs.none()
-    return orgs.filter(q, kind=PartyOrganization.Kind.BRANCH).order_by("path")
-
-
-def branch_ledger(*, branches: Iterable[PartyOrganization], year: int, quarter: int) -> list[BranchRecord]:
-    """Per branch, the classes and meetings held in the quarter and the attendance rate of its members.
-
-    A class counts for a branch when it ended in the quarter and the branch was in its audience (classes that
-    the branch hosts, and those of the organizations above it that include it). Four queries in all."""
-    branches = list(branches)
-    if not branches:
-        return []
-    start, end = quarter_bounds(year, quarter)
-    classes = list(
-        LiveSession.objects.filter(
-            kind=LiveSession.Kind.PARTY_CLASS, status=S.ENDED, starts_at__gte=start, starts_at__lt=end
-        )
-        .select_related("party_class")
-        .only("id", "audience_alliance_id", "party_class__class_kind")
-    )
-    class_ids = [c.id for c in classes]
-    audience = defaultdict(list)
-    for row in SessionAudience.objects.filter(session_id__in=class_ids).values(
-        "session_id", "organization__path", "include_subtree"
-    ):
-        audience[row["session_id"]].append((row["organization__path"], row["include_subtree"]))
-    alliance_paths: defaultdict[int | None, list[str]] = defaultdict(list)  # None: no alliance, no paths
-    alliance_ids = {c.audience_alliance_id for c in classes if c.audience_alliance_id}
-    for membership in AllianceMembership.objects.filter(alliance_id__in=alliance_ids).values(
-        "alliance_id", "organization__path"
-    ):
-        alliance_paths[membership["alliance_id"]].append(membership["organization__path"])
-
-    def includes(c: LiveSession, path: str) -> bool:
-        for org_path, subtree in audience[c.id]:
-            if path == org_path or (subtree and path.startswith(org_path)):
-                return True
-        return any(path.startswith(p) for p in alliance_paths.get(c.audience_alliance_id, []))
-
-    branch_ids = [b.pk for b in branches]
-    stats: dict[int, Mapping[str, Any]] = {
-        row["member__branch_id"]: row
-        for row in Attendance.objects.filter(
-            session_id__in=class_ids, member__branch_id__in=branch_ids, excused=False
-        )
-        .values("member__branch_id")
-        .annotate(expected=Count("pk"), attended=Count("pk", filter=Q(attended=True)))
-    }
-    members = dict(
-        PartyMember.objects.filter(member_current_q(timezone.localdate()), branch_id__in=branch_ids)
-        .values("branch_id")
-        .annotate(n=Count("pk"))
-        .values_list("branch_id", "n")
-    )
-    records = []
-    for b in branches:
-        counts: dict[str, int] = defaultdict(int)
-        held = 0
-        for c in classes:
-            if includes(c, b.path):
-                held += 1
-                counts[c.party_class.class_kind] += 1
-        s = stats.get(b.pk, {})
-        records.append(
-            BranchRecord(
-                branch=b,
-                counts=dict(counts),
-                classes_held=held,
-                members=members.get(b.pk, 0),
-                attended=s.get("attended", 0),
-                expected=s.get("expected", 0),
-            )
-        )
-    return records
-
-
-def branches_behind(
-    user: User, *, year: int | None = None, quarter: int | None = None
-) -> list[PartyOrganization]:
-    """The user's branches that have held no Party class in the quarter (by default the current one)."""
-    if year is None or quarter is None:
-        year, quarter = current_quarter()
-    scope = get_scope(user)
-    if not (scope.is_organizer or scope.is_staff):
-        return []
-    branches = PartyOrganization.objects.filter(scope.managed_orgs_q(), kind=PartyOrganization.Kind.BRANCH)
-    return [
-        r.branch
-        for r in branch_ledger(branches=branches.order_by("path"), year=year, quarter=quarter)
-        if r.flagged
-    ]
 
 
 def reminders_summary(session: LiveSession) -> list[dict[str, Any]]:

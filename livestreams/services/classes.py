@@ -396,7 +396,8 @@ def branches_behind_notify(*, today: date | None = None) -> int:
     yet (三会一课). Once per organizer and quarter: the organizer's role row is locked while we look for the
     notice already sent, so two runs at once send one. Returns how many organizers were told."""
     from hub.models import Notification
-    from livestreams.selectors.classes import branches_behind, current_quarter
+    from livestreams.selectors.classes import current_quarter
+    from livestreams.selectors.meetings import branches_behind
     from partyorgs.models import Role
 
     today = today or timezone.localdate()

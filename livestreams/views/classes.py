@@ -35,10 +35,7 @@ from livestreams.forms.classes import (
 from livestreams.models import Comment, LiveSession, PartyClass
 from livestreams.permissions import get_session_for_user, in_audience
 from livestreams.selectors.classes import (
-    MEETING_KINDS,
     attendance_report,
-    branch_ledger,
-    branches_behind,
     calendar_feed_of,
     classes_between,
     classes_live_now,
@@ -46,9 +43,16 @@ from livestreams.selectors.classes import (
     classes_upcoming,
     classes_visible,
     current_quarter,
-    ledger_branches,
     reminders_summary,
     week_start,
+)
+from livestreams.selectors.meetings import (
+    LEDGER_KINDS,
+    branch_ledger,
+    branches_behind,
+    ledger_branches,
+    meeting_key,
+    meeting_names,
 )
 from livestreams.services.attendance import attendance_compute, attendance_excuse, attendance_sign_in
 from livestreams.services.calendar_feeds import calendar_feed_create, calendar_feed_revoke, calendar_feed_use
@@ -519,12 +523,18 @@ def _ledger_params(request):
 
 
 def ledger_table(records) -> tuple[list[str], list[list]]:
+    """The ledger's summary: one row per branch; 开展总数 is the sum of the kind columns (meetings that
+    count), the meetings that did not count and the other classes beside it, never inside it."""
     kinds = dict(PartyClass.ClassKind.choices)
     header = [
         _("Branch"),
         _("Members"),
-        *[str(kinds[k]) for k in MEETING_KINDS],
+        *[str(kinds[k]) for k in LEDGER_KINDS],
         _("All classes held"),
+        _("Not counted"),
+        _("Planned this quarter"),
+        _("Short of the plan"),
+        _("Other classes (not in the total)"),
         _("Attendance rate"),
         _("No Party class this quarter"),
     ]
@@ -534,10 +544,71 @@ def ledger_table(records) -> tuple[list[str], list[list]]:
             [
                 r.branch.name,
                 r.members,
-                *[r.counts.get(k, 0) for k in MEETING_KINDS],
+                *r.meeting_counts,
                 r.classes_held,
+                r.not_counted,
+                r.planned_total,
+                r.shortfall,
+                len(r.other),
                 f"{r.rate:.0%}" if r.rate is not None else "",
                 _("Yes") if r.flagged else "",
+            ]
+        )
+    return header, rows
+
+
+def _summary(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def meetings_table(record, names) -> tuple[list[str], list[list]]:
+    """One branch's meetings, in the layout branch secretaries file (one row per meeting)."""
+    header = [
+        _("Date"),
+        _("Time"),
+        _("Kind"),
+        _("Topic"),
+        _("Place"),
+        _("Chaired by"),
+        _("Recorded by"),
+        _("Expected (people)"),
+        _("Attended (people)"),
+        _("Excused (people)"),
+        _("Absent (people)"),
+        _("Attended (names)"),
+        _("Excused (names)"),
+        _("Absent (names)"),
+        _("Minutes (summary)"),
+        _("Resolutions"),
+        _("Counted?"),
+        _("Why not counted"),
+    ]
+    rows = []
+    for m in record.meetings:
+        start, end = timezone.localtime(m.starts_at), timezone.localtime(m.ends_at)
+        who = names[meeting_key(m)]
+        rec = m.record
+        rows.append(
+            [
+                start.strftime("%Y-%m-%d"),
+                f"{start:%H:%M}–{end:%H:%M}",
+                m.kind_label,
+                m.topic,
+                m.place,
+                rec.host_name if rec else "",
+                rec.recorder_name if rec else "",
+                m.expected,
+                m.attended,
+                m.excused,
+                m.absent,
+                "、".join(who["attended"]),
+                "、".join(who["excused"]),
+                "、".join(who["absent"]),
+                _summary(rec.minutes) if rec else "",
+                _summary(rec.resolutions) if rec else "",
+                _("Yes") if m.counted else _("No"),
+                " ".join(m.reasons) if m.kind in LEDGER_KINDS else _("Not a 三会一课 meeting"),
             ]
         )
     return header, rows
@@ -547,6 +618,7 @@ def ledger_table(records) -> tuple[list[str], list[list]]:
 def records(request):
     form, year, quarter = _ledger_params(request)
     data = branch_ledger(branches=ledger_branches(request.user), year=year, quarter=quarter)
+    scope = get_scope(request.user)
     return render(
         request,
         "livestreams/classes/records.html",
@@ -555,18 +627,38 @@ def records(request):
             "records": data,
             "year": year,
             "quarter": quarter,
-            "kinds": [(k, PartyClass.ClassKind(k).label) for k in MEETING_KINDS],
+            "kinds": [(k, PartyClass.ClassKind(k).label) for k in LEDGER_KINDS],
             "flagged": [r for r in data if r.flagged],
+            "totals": {
+                "counts": [sum(r.meeting_counts[i] for r in data) for i in range(len(LEDGER_KINDS))],
+                "held": sum(r.classes_held for r in data),
+                "not_counted": sum(r.not_counted for r in data),
+                "planned": sum(r.planned_total for r in data),
+                "shortfall": sum(r.shortfall for r in data),
+                "other": sum(len(r.other) for r in data),
+            },
+            "can_record": scope.is_organizer or scope.is_staff,
         },
     )
 
 
 @role_required("organizer", "official", "staff")
 def records_export(request, fmt: str):
+    """The summary (CSV: only it); the .xlsx adds one sheet per branch with every meeting's details."""
     _form, year, quarter = _ledger_params(request)
     data = branch_ledger(branches=ledger_branches(request.user), year=year, quarter=quarter)
     header, rows = ledger_table(data)
     filename = f"records-{year}-Q{quarter}"
     if fmt == "csv":
         return csv_response(filename, header, rows)
-    return xlsx_response(filename, [Sheet(f"{year} Q{quarter}", header, rows)])
+    names = meeting_names(m for r in data for m in r.meetings)
+    sheets = [Sheet(f"{year} Q{quarter}", header, rows)]
+    for r in data:
+        columns, meeting_rows = meetings_table(r, names)
+        heading = [
+            r.branch.name,
+            _("%(year)s, quarter %(quarter)s: %(n)s meetings counted of %(m)s held")
+            % {"year": year, "quarter": quarter, "n": r.classes_held, "m": len(r.ledger_meetings)},
+        ]
+        sheets.append(Sheet(r.branch.name, columns, meeting_rows, heading=heading))
+    return xlsx_response(filename, sheets)

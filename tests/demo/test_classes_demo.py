@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from livestreams.models import Attendance, ClassSeries, LiveSession, PartyClass, PresenceInterval
-from livestreams.selectors.classes import branch_ledger, current_quarter
+from livestreams.selectors.classes import current_quarter
+from livestreams.selectors.meetings import branch_ledger
 from partyorgs.models import PartyOrganization
 from tests.demo import DEMO_PASSWORD
 

@@ -16,6 +16,7 @@ from hub.demo import DEMO_ACCOUNTS, DemoContext
 SEEDERS = [
     "partyorgs.demo.seed",
     "livestreams.demo.classes.seed",
+    "livestreams.demo.meetings.seed",
     "livestreams.demo.sales.seed",
     "livestreams.demo.sales_room.seed",
     "livestreams.demo.room.seed",
