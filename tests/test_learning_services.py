@@ -52,7 +52,12 @@ def upload(name, content):
 
 def _ended(world, minutes=60, **pc_fields):
     now = timezone.now()
-    s = class_session(world, status=S.ENDED, starts_at=now - timedelta(minutes=minutes + 5), ends_at=now - timedelta(minutes=5))
+    s = class_session(
+        world,
+        status=S.ENDED,
+        starts_at=now - timedelta(minutes=minutes + 5),
+        ends_at=now - timedelta(minutes=5),
+    )
     LiveSession.objects.filter(pk=s.pk).update(went_live_at=s.starts_at, ended_at=s.ends_at)
     if pc_fields:
         PartyClass.objects.filter(pk=s.pk).update(**pc_fields)
@@ -68,7 +73,9 @@ def test_it_attaches_a_pdf_pptx_and_ppt_checked_by_content(world, organizer, set
     s = class_session(world)
     kinds = [
         courseware_add(user=organizer, session=s, upload=upload("讲义.pdf", PDF)).kind,
-        courseware_add(user=organizer, session=s, upload=upload("slides.pptx", pptx_bytes()), title="课件").kind,
+        courseware_add(
+            user=organizer, session=s, upload=upload("slides.pptx", pptx_bytes()), title="课件"
+        ).kind,
         courseware_add(user=organizer, session=s, upload=upload("old.ppt", PPT)).kind,
     ]
     assert kinds == ["pdf", "pptx", "ppt"]
@@ -140,7 +147,9 @@ def test_a_member_asks_for_leave_and_the_organizer_approves_it_as_excused(world,
     assert not Attendance.objects.get(session=s, member__user=member).excused
 
 
-def test_leave_is_refused_outside_the_audience_without_a_reason_or_after_the_end(world, organizer, member, outsider):
+def test_leave_is_refused_outside_the_audience_without_a_reason_or_after_the_end(
+    world, organizer, member, outsider
+):
     s = class_session(world)
     with pytest.raises(ValidationError):
         leave_request(user=outsider, session=s, reason="x")

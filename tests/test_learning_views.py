@@ -11,9 +11,18 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from livestreams.models import Attendance, Courseware, LeaveRequest, LiveSession, PartyClass, Reminder, ReplayWatch, StreamPublish
-from livestreams.realtime import presence_key, user_person
 from hub.redis import get_redis
+from livestreams.models import (
+    Attendance,
+    Courseware,
+    LeaveRequest,
+    LiveSession,
+    PartyClass,
+    Reminder,
+    ReplayWatch,
+    StreamPublish,
+)
+from livestreams.realtime import presence_key, user_person
 from tests import factories as f
 from tests.classes_helpers import class_session, members_of
 from tests.room_helpers import clean_room_redis
@@ -31,7 +40,9 @@ def _private_root(settings, tmp_path):
 
 def _ended(world, **pc):
     now = timezone.now()
-    s = class_session(world, status=S.ENDED, starts_at=now - timedelta(hours=2), ends_at=now - timedelta(hours=1))
+    s = class_session(
+        world, status=S.ENDED, starts_at=now - timedelta(hours=2), ends_at=now - timedelta(hours=1)
+    )
     LiveSession.objects.filter(pk=s.pk).update(went_live_at=s.starts_at, ended_at=s.ends_at)
     if pc:
         PartyClass.objects.filter(pk=s.pk).update(**pc)
@@ -61,9 +72,16 @@ def test_the_organizer_attaches_courseware_and_the_audience_downloads_it(world, 
     assert b"".join(download.streaming_content) == PDF
     assert client_for(outsider).get(f"/classes/{s.pk}/courseware/{item.pk}/").status_code == 404
     # A member cannot attach; a lying file is refused with a message and nothing is stored.
-    assert client_for(member).post(f"/classes/{s.pk}/courseware/", {"file": SimpleUploadedFile("b.pdf", PDF)}).status_code == 403
+    assert (
+        client_for(member)
+        .post(f"/classes/{s.pk}/courseware/", {"file": SimpleUploadedFile("b.pdf", PDF)})
+        .status_code
+        == 403
+    )
     resp = client_for(organizer).post(
-        f"/classes/{s.pk}/courseware/", {"file": SimpleUploadedFile("c.pdf", b"MZ\x90\x00 not a pdf")}, follow=True
+        f"/classes/{s.pk}/courseware/",
+        {"file": SimpleUploadedFile("c.pdf", b"MZ\x90\x00 not a pdf")},
+        follow=True,
     )
     assert resp.status_code == 200 and Courseware.objects.count() == 1
 
@@ -80,7 +98,12 @@ def test_a_member_asks_for_leave_on_the_class_page_and_the_organizer_approves_on
     leave = LeaveRequest.objects.get()
     attendance = client_for(organizer).get(f"/classes/{s.pk}/attendance/").content.decode()
     assert "值班" in attendance and f"/classes/{s.pk}/leave/{leave.pk}/decide/" in attendance
-    assert client_for(member).post(f"/classes/{s.pk}/leave/{leave.pk}/decide/", {"decision": "approve"}).status_code == 403
+    assert (
+        client_for(member)
+        .post(f"/classes/{s.pk}/leave/{leave.pk}/decide/", {"decision": "approve"})
+        .status_code
+        == 403
+    )
     client_for(organizer).post(f"/classes/{s.pk}/leave/{leave.pk}/decide/", {"decision": "bogus"})
     assert LeaveRequest.objects.get().state == "pending"
     client_for(organizer).post(f"/classes/{s.pk}/leave/{leave.pk}/decide/", {"decision": "approve"})
@@ -116,7 +139,9 @@ def test_replay_pings_from_the_room_make_up_the_class_and_show_in_the_records(wo
     assert 'data-k="made_up">1<' in record
 
 
-def test_the_learning_record_page_costs_a_fixed_number_of_queries(world, member, django_assert_max_num_queries):
+def test_the_learning_record_page_costs_a_fixed_number_of_queries(
+    world, member, django_assert_max_num_queries
+):
     for _i in range(4):
         s = _ended(world)
         Attendance.objects.create(session=s, member=member.party_member, seconds_watched=3600, attended=True)
@@ -190,7 +215,12 @@ def test_reminders_past_at_creation_say_so_and_offsets_read_in_days(world, organ
         (60, Reminder.State.PENDING, s.starts_at - timedelta(hours=1)),
     ]:
         Reminder.objects.create(
-            session=s, user=organizer, offset_minutes=offset, due_at=due, for_starts_at=s.starts_at, state=state
+            session=s,
+            user=organizer,
+            offset_minutes=offset,
+            due_at=due,
+            for_starts_at=s.starts_at,
+            state=state,
         )
     page = client_for(organizer).get(f"/classes/{s.pk}/").content.decode()
     assert "1440" not in page

@@ -25,7 +25,9 @@ def _clean_redis():
 
 @pytest.fixture
 def live(world, organizer):
-    session = f.LiveSessionFactory(host_organization=world.root_a, status=S.LIVE, audience_orgs=[world.branch_a])
+    session = f.LiveSessionFactory(
+        host_organization=world.root_a, status=S.LIVE, audience_orgs=[world.branch_a]
+    )
     f.PartyClassFactory(session=session)
     return session
 

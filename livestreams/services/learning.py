@@ -188,7 +188,7 @@ def replay_ping(*, user: User, session: LiveSession, now: datetime | None = None
     if watch.last_ping_at is not None:
         gap = (now - watch.last_ping_at).total_seconds()
         if 0 < gap <= PING_MAX_GAP_SECONDS:
-            watch.seconds += int(gap)
+            watch.seconds += round(gap)
     watch.last_ping_at = now
     pc = PartyClass.objects.filter(pk=session.pk).first()
     if watch.made_up_at is None and pc is not None:

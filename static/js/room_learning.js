@@ -30,8 +30,10 @@
   var video = document.getElementById("room-video");
   var timer = null;
 
-  function ping() {
-    if (!video || video.paused || video.ended || room.status() !== "ended") return;
+  function ping(event) {
+    // A pause or the end still reports the time played since the previous ping.
+    var stopping = event && (event.type === "pause" || event.type === "ended");
+    if (!video || room.status() !== "ended" || (!stopping && (video.paused || video.ended))) return;
     var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
     fetch(pingUrl, {
       method: "POST",
@@ -42,8 +44,9 @@
 
   function schedulePings() {
     if (!pingUrl || !form || !video || timer || room.status() !== "ended") return;
-    video.addEventListener("playing", ping);
+    ["playing", "pause", "ended"].forEach(function (type) { video.addEventListener(type, ping); });
     timer = window.setInterval(ping, 30000);
+    if (!video.paused) ping();
   }
   schedulePings();
 })();
