@@ -41,8 +41,8 @@ class Socket:
         if user is not None:
             headers["Cookie"] = f"{settings.SESSION_COOKIE_NAME}={session_cookie(user)}"
         self.stack = contextlib.ExitStack()
-        self.ws = self.stack.enter_context(ws_connect(
-            f"{server.ws_url}/ws/live/{session.pk}/", additional_headers=headers, open_timeout=10
+        self.ws = self.stack.enter_context(
+            ws_connect(f"{server.ws_url}/ws/live/{session.pk}/", additional_headers=headers, open_timeout=10)
         )
         self.seen: list[dict] = []
         self.cursor = 0
