@@ -365,3 +365,21 @@ def test_an_ended_session_takes_no_questions_or_likes(world, outsider, hub_serve
         ],
     )
     assert not RoomQuestion.objects.exists()
+
+
+def test_the_beat_task_adds_likes_whose_flush_was_lost(world, celery_worker):
+    from hub.redis import get_redis
+    from livestreams.services import interaction as svc
+    from livestreams.tasks.interaction import likes_sweep
+
+    sales = f.SalesSessionFactory(
+        enterprise=world.enterprise_a, session__status=LiveSession.Status.LIVE
+    ).session
+    client = get_redis()
+    client.register_script(svc.LIKE_TAP_LUA)(
+        keys=[svc.likes_pending_key(sales.pk), svc.coalesce_key(sales.pk, "likes"), svc.likes_rooms_key()],
+        args=[9, svc.COALESCE_LOCK_MS, sales.pk, 3600],
+    )
+    client.delete(svc.coalesce_key(sales.pk, "likes"))  # the process that took the lock died before flushing
+    likes_sweep.delay()
+    wait_until(lambda: SessionLikes.objects.filter(session=sales, total=9).exists(), timeout=30)

@@ -243,7 +243,8 @@
     head.appendChild(el("span", "ia-answers", p.answers + " " + t.ia_answersCount));
     li.appendChild(head);
     li.appendChild(el("p", "ia-prompt", p.prompt));
-    var canAnswerNow = p.state === "open" && state.canAnswer && !answered[p.id];
+    // The hosts run the poll: they see the results, not the form.
+    var canAnswerNow = p.state === "open" && state.canAnswer && !state.moderator && !answered[p.id];
     if (canAnswerNow) li.appendChild(answerForm(p));
     if (!canAnswerNow || state.moderator) li.appendChild(bars(p));
     var v = verdict(p);
