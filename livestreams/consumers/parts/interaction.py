@@ -32,6 +32,15 @@ log = logging.getLogger(__name__)
 _TAKE_LOCK = "return redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) and 1 or 0"
 
 
+def _script(consumer, source: str):
+    """The process's registered script (EVALSHA, the text sent only once) on its room Redis client."""
+    fanout = consumer.fanout
+    scripts = fanout.__dict__.setdefault("interaction_scripts", {})
+    if source not in scripts:
+        scripts[source] = fanout.redis.register_script(source)
+    return scripts[source]
+
+
 @db
 def _call(service, consumer, **kwargs):
     return service(session=consumer.access.session, user=consumer.user, **kwargs)
@@ -56,8 +65,8 @@ _tasks: set[asyncio.Task] = set()
 
 
 async def _coalesced(consumer, what: str, flush, **kwargs) -> None:
-    took = await consumer.fanout.redis.eval(
-        _TAKE_LOCK, 1, svc.coalesce_key(consumer.session_id, what), svc.COALESCE_LOCK_MS
+    took = await _script(consumer, _TAKE_LOCK)(
+        keys=[svc.coalesce_key(consumer.session_id, what)], args=[svc.COALESCE_LOCK_MS]
     )
     if took:
         _later(consumer, flush, session_id=consumer.session_id, **kwargs)
@@ -149,16 +158,9 @@ async def like(consumer, message: dict) -> dict:
     if taps == 0:
         raise RoomError("rate_limited", _("That is a lot of likes: please slow down."), 1)
     sid = consumer.session_id
-    took = await consumer.fanout.redis.eval(
-        svc.LIKE_TAP_LUA,
-        3,
-        svc.likes_pending_key(sid),
-        svc.coalesce_key(sid, "likes"),
-        svc.likes_rooms_key(),
-        taps,
-        svc.COALESCE_LOCK_MS,
-        sid,
-        24 * 3600,
+    took = await _script(consumer, svc.LIKE_TAP_LUA)(
+        keys=[svc.likes_pending_key(sid), svc.coalesce_key(sid, "likes"), svc.likes_rooms_key()],
+        args=[taps, svc.COALESCE_LOCK_MS, sid, 24 * 3600],
     )
     if took:
         _later(consumer, svc.likes_flush, session_id=sid)

@@ -25,7 +25,7 @@ WORDS = {
     "unpin": _("Unpin"),
     "pinned": _("Pinned"),
     "noQuestions": _("No questions yet."),
-    "pollOpen": _("Open"),
+    "pollOpen": _("Open it"),
     "pollClose": _("Close"),
     "pollReopen": _("Open again"),
     "pollStateReady": _("Prepared"),
