@@ -51,6 +51,8 @@ COALESCE_LOCK_MS = 3000
 # Likes: a frame carries at most LIKE_BATCH_MAX taps (the page groups taps); each socket may send at most
 # LIKE_RATE taps per second (a bucket of LIKE_BURST).
 LIKE_BATCH_MAX = 20
+# Each process writes the taps it received to Redis once per LIKES_WRITE_MS per room.
+LIKES_WRITE_MS = 100
 LIKE_RATE = 20
 LIKE_BURST = 40
 

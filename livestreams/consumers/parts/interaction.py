@@ -48,6 +48,10 @@ def _call(service, consumer, **kwargs):
 
 def _later(consumer, flush, **kwargs) -> None:
     """Run the sync push `flush(**kwargs)` after COALESCE_MS, in the background of this process."""
+    _later_in(flush, **kwargs)
+
+
+def _later_in(flush, **kwargs) -> None:
 
     async def run():
         await asyncio.sleep(svc.COALESCE_MS / 1000)
@@ -147,6 +151,53 @@ def _bucket_take(consumer, wanted: int) -> int:
     return taken
 
 
+class _LikesBuffer:
+    """The taps this process received in the last LIKES_WRITE_MS, per room, written to Redis in one script
+    call per room (not one per frame: a room Redis round trip per tap frame is what limits a loaded
+    machine). Only a write buffer: the count lives in Redis, shared by every process; taps still in the
+    buffer when the process dies (at most LIKES_WRITE_MS of them) are lost."""
+
+    def __init__(self, consumer):
+        self.fanout = consumer.fanout
+        self.script = _script(consumer, svc.LIKE_TAP_LUA)
+        self.taps: dict[int, int] = {}
+        self.task: asyncio.Task | None = None
+
+    @classmethod
+    def of(cls, consumer) -> _LikesBuffer:
+        buffer = consumer.fanout.__dict__.get("likes_buffer")
+        if buffer is None:
+            buffer = consumer.fanout.__dict__["likes_buffer"] = cls(consumer)
+        return buffer
+
+    def add(self, session_id: int, taps: int) -> None:
+        self.taps[session_id] = self.taps.get(session_id, 0) + taps
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.write())
+
+    async def write(self) -> None:
+        while self.taps:
+            await asyncio.sleep(svc.LIKES_WRITE_MS / 1000)
+            taps, self.taps = self.taps, {}
+            for sid, n in taps.items():
+                try:
+                    took = await self.script(
+                        keys=[
+                            svc.likes_pending_key(sid),
+                            svc.coalesce_key(sid, "likes"),
+                            svc.likes_rooms_key(),
+                        ],
+                        args=[n, svc.COALESCE_LOCK_MS, sid, 24 * 3600],
+                    )
+                except Exception:  # Redis away: keep the taps for the next write
+                    log.warning("likes not written to Redis; retrying", exc_info=True)
+                    self.taps[sid] = self.taps.get(sid, 0) + n
+                    await asyncio.sleep(1)
+                    continue
+                if took:
+                    _later_in(svc.likes_flush, session_id=sid)
+
+
 @room_action("like")
 async def like(consumer, message: dict) -> dict:
     count = message.get("count", 1)
@@ -157,13 +208,7 @@ async def like(consumer, message: dict) -> dict:
     taps = _bucket_take(consumer, count)
     if taps == 0:
         raise RoomError("rate_limited", _("That is a lot of likes: please slow down."), 1)
-    sid = consumer.session_id
-    took = await _script(consumer, svc.LIKE_TAP_LUA)(
-        keys=[svc.likes_pending_key(sid), svc.coalesce_key(sid, "likes"), svc.likes_rooms_key()],
-        args=[taps, svc.COALESCE_LOCK_MS, sid, 24 * 3600],
-    )
-    if took:
-        _later(consumer, svc.likes_flush, session_id=sid)
+    _LikesBuffer.of(consumer).add(consumer.session_id, taps)
     return {"count": taps}
 
 
