@@ -46,12 +46,8 @@ def _call(service, consumer, **kwargs):
     return service(session=consumer.access.session, user=consumer.user, **kwargs)
 
 
-def _later(consumer, flush, **kwargs) -> None:
+def _later(flush, **kwargs) -> None:
     """Run the sync push `flush(**kwargs)` after COALESCE_MS, in the background of this process."""
-    _later_in(flush, **kwargs)
-
-
-def _later_in(flush, **kwargs) -> None:
 
     async def run():
         await asyncio.sleep(svc.COALESCE_MS / 1000)
@@ -73,7 +69,7 @@ async def _coalesced(consumer, what: str, flush, **kwargs) -> None:
         keys=[svc.coalesce_key(consumer.session_id, what)], args=[svc.COALESCE_LOCK_MS]
     )
     if took:
-        _later(consumer, flush, session_id=consumer.session_id, **kwargs)
+        _later(flush, session_id=consumer.session_id, **kwargs)
 
 
 # --- Questions ---------------------------------------------------------------------------------------------
@@ -195,7 +191,7 @@ class _LikesBuffer:
                     await asyncio.sleep(1)
                     continue
                 if took:
-                    _later_in(svc.likes_flush, session_id=sid)
+                    _later(svc.likes_flush, session_id=sid)
 
 
 @room_action("like")
