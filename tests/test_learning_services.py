@@ -253,10 +253,16 @@ def test_attendance_recount_keeps_an_approved_leave(world, organizer, member):
 
 
 def test_reminder_offsets_read_as_people_say_them():
-    assert offset_label(1440) == "1 day"
-    assert offset_label(10080) == "7 days"
-    assert offset_label(180) == "3 hours"
-    assert offset_label(15) == "15 minutes"
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert offset_label(1440) == "1 day"
+        assert offset_label(10080) == "7 days"
+        assert offset_label(180) == "3 hours"
+        assert offset_label(15) == "15 minutes"
+    with translation.override("zh-hans"):
+        assert offset_label(1440) == "1 天"
+        assert offset_label(60) == "1 小时"
 
 
 def test_the_dashboard_gains_participation_figures(world, organizer):
@@ -284,3 +290,45 @@ def test_the_dashboard_gains_participation_figures(world, organizer):
     )
     assert figures["attended"] == 1 and figures["made_up"] == 1 and figures["leave"] == 1
     assert figures["participation_rate"] == round(2 * 100 / 3, 1)  # (attended + made up) / (4 - 1 excused)
+
+
+def _quiz(session, right_users, wrong_users):
+    from livestreams.models import Poll, PollAnswer
+
+    for i in range(2):
+        poll = Poll.objects.create(
+            session=session,
+            kind=Poll.Kind.QUIZ,
+            prompt=f"第{i + 1}题",
+            state=Poll.State.CLOSED,
+            opened_at=session.starts_at,
+        )
+        for u in right_users:
+            PollAnswer.objects.create(poll=poll, user=u, correct=True)
+        for u in wrong_users:
+            PollAnswer.objects.create(poll=poll, user=u, correct=False)
+
+
+def test_quiz_scores_count_in_the_record_points_and_the_dashboard(world):
+    from hub.dashboards.filters import DashboardFilter
+    from hub.dashboards.selectors import learning_figures
+
+    a, b = members_of(world.branch_a, 2, prefix="quiz")
+    s = _ended(world)
+    Attendance.objects.create(session=s, member=a, seconds_watched=3600, attended=True)
+    _quiz(s, right_users=[a.user], wrong_users=[b.user])
+    year = timezone.localdate().year
+    row_a = sel.learning_record(member=a, year=year).rows[0]
+    row_b = sel.learning_record(member=b, year=year).rows[0]
+    assert (row_a.quiz_correct, row_a.quiz_total) == (2, 2)
+    assert row_a.points == sel.POINTS_ATTEND + 2 * sel.POINTS_CORRECT
+    assert (row_b.quiz_correct, row_b.quiz_total) == (0, 2) and row_b.points == 0
+    today = timezone.localdate()
+    figures = learning_figures(
+        DashboardFilter(
+            region_ids=(world.district_a.pk, world.sub_a.pk),
+            date_from=today - timedelta(days=1),
+            date_to=today,
+        )
+    )
+    assert figures["quiz_answers"] == 4 and figures["quiz_accuracy"] == 50.0

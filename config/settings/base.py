@@ -309,6 +309,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "livestreams.tasks.room.sweep_presence",
         "schedule": timedelta(seconds=30),
     },
+    "room-likes-sweep": {
+        "task": "livestreams.tasks.interaction.likes_sweep",
+        "schedule": timedelta(seconds=30),
+    },
     # --- classes ---
     "classes-lifecycle": {
         "task": "livestreams.tasks.lifecycle.advance_sessions",

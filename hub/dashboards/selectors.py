@@ -54,6 +54,8 @@ from livestreams.models import (
     LeaveRequest,
     LiveSession,
     PartyClass,
+    Poll,
+    PollAnswer,
     PresenceInterval,
     ReplayWatch,
     SalesResult,
@@ -637,8 +639,18 @@ def learning_figures(f: DashboardFilter) -> dict[str, Any]:
 
 
 def quiz_totals_for(f: DashboardFilter) -> tuple[int, int]:
-    """(right answers, answers) of the quick quizzes in the classes of the period."""
-    return 0, 0
+    """(right answers, answers) of the members inside the filter to the quick quizzes of the period's classes."""
+    totals = (
+        PollAnswer.objects.filter(
+            period_q(f.start, f.end, "poll__session__"),
+            org_q(f, "user__party_member__branch__"),
+            poll__session__kind=LiveSession.Kind.PARTY_CLASS,
+            poll__kind=Poll.Kind.QUIZ,
+        )
+        .order_by()
+        .aggregate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
+    )
+    return totals["right"], totals["n"]
 
 
 SECTIONS = {

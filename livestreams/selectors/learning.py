@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from livestreams.models import Attendance, Courseware, LeaveRequest, LiveSession, ReplayWatch, SessionAudience
 from livestreams.selectors.classes import quarter_bounds, session_window
+from livestreams.selectors.interaction import quiz_scores
 from partyorgs.models import AllianceMembership, PartyMember, PartyOrganization, Region
 
 S = LiveSession.Status
@@ -21,8 +22,7 @@ S = LiveSession.Status
 MINUTES_PER_STUDY_HOUR = 45  # one 学时 is a class hour of 45 minutes
 POINTS_ATTEND = 10  # attended live (the class's attendance threshold reached)
 POINTS_MAKEUP = 6  # made up by replay within the class's make-up period
-POINTS_ANSWER = 1  # each quiz question answered
-POINTS_CORRECT = 1  # and one more for each right answer
+POINTS_CORRECT = 2  # each right answer to a quick quiz (随堂测验) question
 
 
 def period_bounds(year: int, quarter: int | None) -> tuple[datetime, datetime]:
@@ -88,7 +88,7 @@ class RecordRow:
     @property
     def points(self) -> int:
         points = POINTS_ATTEND if self.attended else POINTS_MAKEUP if self.made_up else 0
-        return points + self.quiz_total * POINTS_ANSWER + self.quiz_correct * POINTS_CORRECT
+        return points + self.quiz_correct * POINTS_CORRECT
 
     @property
     def minutes(self) -> int:
@@ -176,8 +176,10 @@ def _includes(audience: list[tuple[str, bool]], branch_path: str) -> bool:
 
 
 def quiz_scores_for(*, session_ids: list[int], user_ids: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
-    """(user id, session id) -> (right answers, questions answered) of the quick quizzes."""
-    return {}
+    """(user id, session id) -> (right answers, quiz questions asked) of the quick quizzes (d15live's selector)."""
+    if not session_ids or not user_ids:
+        return {}
+    return quiz_scores(session_ids=session_ids, user_ids=user_ids)
 
 
 def records_for(members: Iterable[PartyMember], start: datetime, end: datetime) -> dict[int, Record]:

@@ -259,7 +259,7 @@ def my_record_export(request):
         _("Outcome"),
         _("Minutes live"),
         _("Minutes of replay"),
-        _("Quiz (right / answered)"),
+        _("Quiz (right / asked)"),
         _("Study hours"),
         _("Points"),
     ]
@@ -303,7 +303,6 @@ def record_rules(request):
             "minutes_per_hour": sel.MINUTES_PER_STUDY_HOUR,
             "points_attend": sel.POINTS_ATTEND,
             "points_makeup": sel.POINTS_MAKEUP,
-            "points_answer": sel.POINTS_ANSWER,
             "points_correct": sel.POINTS_CORRECT,
         },
     )

@@ -18,6 +18,7 @@ SEEDERS = [
     "livestreams.demo.classes.seed",
     "livestreams.demo.sales.seed",
     "livestreams.demo.room.seed",
+    "livestreams.demo.interaction.seed",
     # Last: it tallies the history that the seeders above wrote.
     "hub.dashboards.demo.seed",
 ]
