@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("livestreams.urls.sales")),
     path("", include("livestreams.urls.studios")),
     path("", include("livestreams.urls.media")),
+    path("", include("livestreams.urls.learning")),  # issue 15 (e15record)
     path("", include("hub.dashboards.urls")),
 ]
 # Refusals and errors in the site's layout (templates/403.html, 404.html, 500.html; hub/errors.py).

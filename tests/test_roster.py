@@ -13,7 +13,8 @@ from hub.exports import Sheet, xlsx_bytes
 from hub.models import User
 from hub.tabular import Limits, read_table
 from livestreams.models import Attendance, LiveSession
-from livestreams.selectors.classes import audience_members, branch_ledger, ledger_branches
+from livestreams.selectors.classes import audience_members
+from livestreams.selectors.meetings import branch_ledger, ledger_branches
 from livestreams.services.attendance import attendance_compute
 from partyorgs.models import Invitation, PartyMember, RosterChange
 from partyorgs.permissions import get_scope

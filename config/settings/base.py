@@ -366,6 +366,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "livestreams.tasks.room.sweep_presence",
         "schedule": timedelta(seconds=30),
     },
+    "room-likes-sweep": {
+        "task": "livestreams.tasks.interaction.likes_sweep",
+        "schedule": timedelta(seconds=30),
+    },
     # --- classes ---
     "classes-lifecycle": {
         "task": "livestreams.tasks.lifecycle.advance_sessions",
@@ -484,6 +488,9 @@ HUB_MEDIA_END_GRACE_SECONDS = env_int("HUB_MEDIA_END_GRACE_SECONDS", 30)
 HUB_MEDIA_LECTURE_MAX_MB = env_int("HUB_MEDIA_LECTURE_MAX_MB", 2048)
 # How long a signed HLS or replay link works; the live room fetches a fresh one half way through.
 HUB_MEDIA_LINK_SECONDS = env_int("HUB_MEDIA_LINK_SECONDS", 600)
+# --- issue 15 (e15record): the host console's stream health reads nginx-rtmp's stat page; courseware uploads.
+HUB_MEDIA_STAT_URL = env_str("HUB_MEDIA_STAT_URL", f"http://127.0.0.1:{HUB_MEDIA_HTTP_PORT}/stat")
+HUB_COURSEWARE_MAX_MB = env_int("HUB_COURSEWARE_MAX_MB", 50)
 if HUB_MEDIA_LINK_SECONDS < 30:
     raise ImproperlyConfigured("HUB_MEDIA_LINK_SECONDS must be 30 or more.")
 # The callbacks answer over plain HTTP on the internal network; never redirect them to https.

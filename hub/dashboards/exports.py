@@ -109,6 +109,20 @@ def _plan_compliance(data):
     return columns, rows
 
 
+LEARNING_LABELS = [
+    ("attended", gettext_noop("Attended live")),
+    ("made_up", gettext_noop("Made up by replay")),
+    ("leave", gettext_noop("On leave")),
+    ("participation_rate", gettext_noop("Participation rate (%)")),
+    ("quiz_answers", gettext_noop("Quiz answers")),
+    ("quiz_accuracy", gettext_noop("Quiz accuracy (%)")),
+]
+
+
+def _learning(data):
+    return [_("Figure"), _("Value")], [[_(label), data[key]] for key, label in LEARNING_LABELS]
+
+
 TABLES = {
     "kpis": _kpis,
     "sessions-by-month": _sessions_by_month,
@@ -120,6 +134,7 @@ TABLES = {
     "sales-by-platform": _platforms,
     "live-now": _live_now,
     "plan-compliance": _plan_compliance,
+    "learning": _learning,
 }
 
 

@@ -30,6 +30,7 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -50,9 +51,13 @@ from django.utils.translation import gettext_lazy as _
 from hub.models import User
 from livestreams.models import (
     Attendance,
+    LeaveRequest,
     LiveSession,
     PartyClass,
+    Poll,
+    PollAnswer,
     PresenceInterval,
+    ReplayWatch,
     SalesResult,
     SalesSession,
     SessionAudience,
@@ -629,6 +634,59 @@ def plan_compliance(f: DashboardFilter) -> dict[str, Any]:
     }
 
 
+def learning_figures(f: DashboardFilter) -> dict[str, Any]:
+    """Issue 15: participation in the Party classes of the period beyond live attendance: classes made up by
+    replay, approved leave, the participation rate ((attended + made up) / expected) and quiz answers."""
+    in_period = period_q(f.start, f.end, "session__") & Q(session__kind=LiveSession.Kind.PARTY_CLASS)
+    records = Attendance.objects.filter(org_q(f, "member__branch__"), in_period).aggregate(
+        n=Count("id"),
+        n_attended=Count("id", filter=Q(attended=True)),
+        n_excused=Count("id", filter=Q(attended=False, excused=True)),
+    )
+    made_up = (
+        ReplayWatch.objects.filter(
+            in_period,
+            made_up_at__isnull=False,
+            user__party_member__isnull=False,
+        )
+        .filter(org_q(f, "user__party_member__branch__"))
+        .exclude(
+            Exists(
+                Attendance.objects.filter(
+                    session_id=OuterRef("session_id"), member__user_id=OuterRef("user_id"), attended=True
+                )
+            )
+        )
+        .count()
+    )
+    leave = LeaveRequest.objects.filter(org_q(f, "member__branch__"), in_period, state="approved").count()
+    expected = records["n"] - records["n_excused"]
+    quiz = quiz_totals_for(f)
+    return {
+        "attended": records["n_attended"],
+        "made_up": made_up,
+        "leave": leave,
+        "participation_rate": _percent(records["n_attended"] + made_up, expected),
+        "quiz_answers": quiz[1],
+        "quiz_accuracy": _percent(quiz[0], quiz[1]),
+    }
+
+
+def quiz_totals_for(f: DashboardFilter) -> tuple[int, int]:
+    """(right answers, answers) of the members inside the filter to the quick quizzes of the period's classes."""
+    totals = (
+        PollAnswer.objects.filter(
+            period_q(f.start, f.end, "poll__session__"),
+            org_q(f, "user__party_member__branch__"),
+            poll__session__kind=LiveSession.Kind.PARTY_CLASS,
+            poll__kind=Poll.Kind.QUIZ,
+        )
+        .order_by()
+        .aggregate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
+    )
+    return totals["right"], totals["n"]
+
+
 SECTIONS = {
     "kpis": (_("Key figures"), kpis),
     "sessions-by-month": (_("Sessions per month by kind"), sessions_by_month),
@@ -639,4 +697,5 @@ SECTIONS = {
     "top-merchants": (_("Top merchants by GMV"), top_merchants),
     "sales-by-platform": (_("Sales by platform"), sales_by_platform),
     "plan-compliance": (_("三会一课 plan compliance this quarter"), plan_compliance),
+    "learning": (_("Participation and quizzes"), learning_figures),
 }

@@ -82,6 +82,7 @@ def _page(request, template: str):
         filter=f,
         query=query,
         kpis=kpis["data"],
+        learning=dashboard_section("learning", f)["data"],
         computed_at=datetime.fromisoformat(kpis["computed_at"]),
         live=live_now(f, user=request.user)["rows"],
         kinds=LiveSession.Kind.choices,

@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from hub.demo import DemoContext
 from hub.models import User
-from livestreams.models import Comment, LiveSession, PartyClass, PresenceInterval, SessionAudience
+from livestreams.models import (
+    Comment,
+    LeaveRequest,
+    LiveSession,
+    PartyClass,
+    PresenceInterval,
+    ReplayWatch,
+    SessionAudience,
+)
 from livestreams.selectors.classes import current_quarter, quarter_bounds
 from livestreams.services.attendance import attendance_compute, attendance_excuse
 from livestreams.services.classes import ClassDetails, Recurrence, party_class_schedule
@@ -139,8 +147,27 @@ def _past_class(ctx, branch, members, kind, title, start, minutes, organizer) ->
     attendance_compute(session_id=session.pk, now=end)
     pc = PartyClass.objects.get(pk=session.pk)
     for m in members:
-        if _frac(session.starts_at.date(), title, m.pk) < 0.06:
-            attendance_excuse(party_class=pc, member=m, reason="因公出差，已向支部书记请假")
+        r = _frac(session.starts_at.date(), title, m.pk)
+        if r < 0.06:
+            # Issue 15: the member asked for leave before the class, and the organizer approved it.
+            LeaveRequest.objects.create(
+                session=session,
+                member=m,
+                reason="因公出差，已向支部书记请假",
+                state=LeaveRequest.State.APPROVED,
+                decided_by=organizer,
+                decided_at=start - timedelta(days=1),
+            )
+            attendance_excuse(party_class=pc, member=m, reason="请假：因公出差，已向支部书记请假")
+        elif r < 0.12 and pc.makeup_days:
+            # Issue 15: absent from the live class, made it up by watching the replay the next day.
+            ReplayWatch.objects.create(
+                session=session,
+                user_id=m.user_id,
+                seconds=minutes * 60,
+                last_ping_at=end + timedelta(days=1),
+                made_up_at=end + timedelta(days=1),
+            )
     for i, m in enumerate(members[:2]):
         Comment.objects.create(
             session=session,

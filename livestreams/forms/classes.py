@@ -121,6 +121,14 @@ class PartyClassForm(forms.Form):
     attendance_threshold = forms.IntegerField(
         label=_("Attended when watching at least this share of the class (%)"), min_value=1, max_value=100
     )
+    makeup_days = forms.IntegerField(
+        label=_("Make-up period (days after the class)"),
+        min_value=0,
+        max_value=365,
+        initial=14,
+        required=False,
+        help_text=_("Watching the replay within this period counts as make-up study; 0 turns it off."),
+    )
     use_signin_code = forms.BooleanField(
         label=_("Use a sign-in code shown during the class"),
         required=False,
@@ -305,6 +313,7 @@ class PartyClassForm(forms.Form):
             visibility=d["visibility"],
             reminder_offsets=d.get("reminder_offsets") or [],
             attendance_threshold=d["attendance_threshold"],
+            makeup_days=d["makeup_days"] if d.get("makeup_days") is not None else 14,
             use_signin_code=d.get("use_signin_code", False),
             cover=d.get("cover"),
         )
@@ -341,6 +350,7 @@ def initial_from(pc: PartyClass) -> dict:
         "visibility": s.visibility,
         "reminder_offsets": pc.reminder_offsets,
         "attendance_threshold": pc.attendance_threshold,
+        "makeup_days": pc.makeup_days,
         "use_signin_code": bool(pc.signin_code),
     }
 

@@ -91,6 +91,13 @@ class PartyClass(models.Model):
     start_notified_at = models.DateTimeField(null=True, blank=True)
     attendance_computed_at = models.DateTimeField(_("attendance computed"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    # Make-up study (补学): watching the replay this many days after the end counts; 0 = no make-up.
+    makeup_days = models.PositiveSmallIntegerField(
+        _("make-up period (days after the class)"),
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text=_("Watching the replay within this period counts as make-up study; 0 turns it off."),
+    )
 
     class Meta:
         verbose_name = _("Party class")

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hub.models import User
 from livestreams.models import Attendance, CalendarFeed, LiveSession, PartyClass
@@ -259,17 +261,45 @@ def current_quarter(today: date | None = None) -> tuple[int, int]:
     return today.year, (today.month - 1) // 3 + 1
 
 
+def offset_label(minutes: int) -> str:
+    """A reminder's offset as people say it: "1 day", "3 hours", "15 minutes" (not "1440 minutes")."""
+    if minutes and minutes % 1440 == 0:
+        n = minutes // 1440
+        return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+    if minutes and minutes % 60 == 0:
+        n = minutes // 60
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+
+
 def reminders_summary(session: LiveSession) -> list[dict[str, Any]]:
-    """How many reminders are pending/sent/dropped per offset, for the organizer's class page."""
+    """How many reminders are pending/sent/dropped per offset, for the organizer's class page. A reminder
+    dropped because its time had already passed when the class was created says so (not "dropped")."""
     from livestreams.models import Reminder
 
     rows = list(
         Reminder.objects.filter(session=session)
-        .values("offset_minutes", "state")
+        .annotate(
+            past_at_creation=Case(
+                When(state=Reminder.State.DROPPED, due_at__lte=F("session__created_at"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values("offset_minutes", "state", "past_at_creation")
         .annotate(n=Count("pk"))
         .order_by("-offset_minutes", "state")
     )
-    return [{**row, "label": Reminder.State(row["state"]).label} for row in rows]
+    return [
+        {
+            **row,
+            "offset_label": offset_label(row["offset_minutes"]),
+            "label": _("Already past when the class was created")
+            if row["past_at_creation"]
+            else Reminder.State(row["state"]).label,
+        }
+        for row in rows
+    ]
 
 
 def session_window(session: LiveSession) -> tuple[datetime, datetime]:

@@ -67,6 +67,7 @@ class ClassDetails:
     visibility: str = LiveSession.Visibility.AUDIENCE
     reminder_offsets: list[int] = field(default_factory=lambda: list(settings.HUB_REMINDER_OFFSETS))
     attendance_threshold: int = 60
+    makeup_days: int = 14
     use_signin_code: bool = False
     cover: ContentFile[bytes] | None = None
 
@@ -229,6 +230,7 @@ def _apply(session: LiveSession, pc: PartyClass, details: ClassDetails) -> None:
     pc.lecturer_expert = details.lecturer_expert
     pc.venue = details.venue
     pc.attendance_threshold = details.attendance_threshold
+    pc.makeup_days = details.makeup_days
     pc.reminder_offsets = sorted({int(m) for m in details.reminder_offsets}, reverse=True)
     if details.use_signin_code and not pc.signin_code:
         pc.signin_code = _signin_code()

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from livestreams.views import classes as v
+from livestreams.views import interaction as iv
 from livestreams.views import meetings as mv
 
 app_name = "classes"
@@ -41,6 +42,9 @@ urlpatterns = [
     path("classes/<int:pk>/replay/", v.class_replay, name="replay"),
     path("classes/<int:pk>/sign-in/", v.class_sign_in, name="sign_in"),
     path("classes/<int:pk>/attendance/", v.attendance, name="attendance"),
+    path("classes/<int:pk>/polls/", iv.polls, name="polls"),
+    path("classes/<int:pk>/polls/<int:poll_pk>/edit/", iv.poll_edit, name="poll_edit"),
+    path("classes/<int:pk>/polls/<int:poll_pk>/delete/", iv.poll_remove, name="poll_delete"),
     path("classes/<int:pk>/attendance/excuse/", v.attendance_excuse_view, name="excuse"),
     path("classes/<int:pk>/attendance/recount/", v.attendance_recompute, name="recount"),
     path("classes/<int:pk>/attendance.xlsx", v.attendance_export, {"fmt": "xlsx"}, name="attendance_xlsx"),

@@ -46,6 +46,8 @@ from livestreams.selectors.classes import (
     reminders_summary,
     week_start,
 )
+from livestreams.selectors.console import present_user_ids
+from livestreams.selectors.learning import courseware_of, leave_of, leave_requests_of, made_up_user_ids
 from livestreams.selectors.meetings import (
     LEDGER_KINDS,
     branch_ledger,
@@ -62,6 +64,9 @@ from livestreams.services.classes import (
     party_class_set_replay,
     party_class_update,
 )
+from livestreams.services.learning import makeup_deadline
+from livestreams.views.learning import CoursewareForm, LeaveForm
+from partyorgs.models import PartyMember
 from partyorgs.permissions import get_scope, role_required
 
 S = LiveSession.Status
@@ -148,12 +153,34 @@ def class_detail(request, pk: int):
     }
     if pc.signin_code and session.status == S.LIVE and in_audience(request.user, session):
         context["sign_in_form"] = SignInForm()
+    _learning_context(request, pc, can_manage, context)
     if can_manage:
         context["replay_form"] = ReplayForm(initial={"replay_url": session.replay_url})
         context["reminders"] = reminders_summary(session)
     if context["can_read_records"] and pc.attendance_computed_at:
         context["report"] = attendance_report(session)
     return render(request, "livestreams/classes/detail.html", context)
+
+
+def _learning_context(request, pc: PartyClass, can_manage: bool, context: dict) -> None:
+    """Issue 15: courseware, the member's leave request, the make-up period."""
+    session = pc.session
+    context["courseware"] = courseware_of(session)
+    if can_manage and session.status != S.CANCELLED:
+        context["courseware_form"] = CoursewareForm()
+    member = PartyMember.objects.filter(user=request.user).first()
+    context["leave"] = leave_of(session=session, member=member)
+    if (
+        member is not None
+        and session.status in (S.SCHEDULED, S.LIVE)
+        and session.ends_at > timezone.now()
+        and in_audience(request.user, session)
+    ):
+        context["leave_form"] = LeaveForm()
+    deadline = makeup_deadline(session, pc)
+    if session.status == S.ENDED and deadline is not None:
+        context["makeup_until"] = deadline
+        context["makeup_open"] = timezone.now() <= deadline
 
 
 # --- Schedule, edit, cancel ---------------------------------------------------------------------
@@ -284,15 +311,23 @@ STATE_LABELS = {
 def attendance(request, pk: int):
     pc, can_manage, report = _report_or_403(request, pk)
     excuse_form = ExcuseForm(members=[r.member for r in report.rows]) if can_manage else None
+    session = pc.session
+    # Issue 15: while live, who is watching now (not everyone "absent at 0 %"); after, who made up by replay.
+    watching = present_user_ids(session.pk) if session.status == S.LIVE else set()
     return render(
         request,
         "livestreams/classes/attendance.html",
         {
             "pc": pc,
-            "session": pc.session,
+            "session": session,
             "report": report,
             "can_manage": can_manage,
             "excuse_form": excuse_form,
+            "in_progress": session.status == S.LIVE,
+            "watching": watching,
+            "watching_count": sum(r.member.user_id in watching for r in report.rows),
+            "made_up_ids": made_up_user_ids(session),
+            "leave_requests": leave_requests_of(session) if can_manage else [],
         },
     )
 
@@ -331,7 +366,16 @@ def attendance_recompute(request, pk: int):
 
 
 def attendance_table(pc: PartyClass, report) -> tuple[list[str], list[list]]:
-    header = [_("Member"), _("Branch"), _("Minutes watched"), _("Attendance"), _("Reason"), _("Signed in")]
+    header = [
+        _("Member"),
+        _("Branch"),
+        _("Minutes watched"),
+        _("Attendance"),
+        _("Make-up"),
+        _("Reason"),
+        _("Signed in"),
+    ]
+    made_up = made_up_user_ids(pc.session)
     rows = []
     for r in report.rows:
         signed = date_format(timezone.localtime(r.signed_in_at), "Y-m-d H:i") if r.signed_in_at else ""
@@ -341,6 +385,7 @@ def attendance_table(pc: PartyClass, report) -> tuple[list[str], list[list]]:
                 r.member.branch.name,
                 r.minutes,
                 str(STATE_LABELS[r.state]),
+                _("Made up by replay") if r.member.user_id in made_up and r.state != "attended" else "",
                 r.reason,
                 signed,
             ]

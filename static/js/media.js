@@ -40,8 +40,12 @@
   var state = document.querySelector("[data-preview-state]");
   if (video && video.dataset.hls) {
     var src = video.dataset.hls;
-    var playing = function () { if (state) { state.hidden = true; } };
+    // .help is display: block, which beats the hidden attribute: hide it with its style (issue 15: the
+    // note "no picture yet" stayed under a playing rehearsal preview).
+    var showState = function (shown) { if (state) { state.hidden = !shown; state.style.display = shown ? "" : "none"; } };
+    var playing = function () { showState(false); };
     video.addEventListener("playing", playing);
+    video.addEventListener("timeupdate", function () { if (video.currentTime > 0 && !video.paused) playing(); });
     // The link is signed and expires: fetch a fresh one (data-links) half way through its life, and send
     // every request of hls.js to the newest one (see room.js).
     var renew = function () {
@@ -68,7 +72,7 @@
         hls.on(window.Hls.Events.ERROR, function (event, data) {
           if (data.fatal) {
             hls.destroy();
-            if (state) { state.hidden = false; }
+            showState(true);
             setTimeout(function () { renew().then(start); }, 5000);
           }
         });

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from livestreams.models import LiveSession, StreamPublish
 from livestreams.models.sessions import new_stream_key
 from livestreams.playback import link_lifetime, revoked_marker
+from livestreams.realtime import room_publish
 from livestreams.selectors.media import (
     publish_is_fresh,
     session_id_from_stream,
@@ -166,7 +167,13 @@ def publish_begin(
     publish.full_clean()
     publish.save()
     _start_when_due(session, now)
+    _announce_push(session.pk, pushing=True)
     return ALLOWED
+
+
+def _announce_push(session_id: int, *, pushing: bool) -> None:
+    """The room shows "waiting for the stream" while a live session has no push (issue 15)."""
+    transaction.on_commit(lambda: room_publish(session_id, {"type": "stream_state", "pushing": pushing}))
 
 
 def _start_when_due(session: LiveSession, now: datetime) -> None:
@@ -212,6 +219,8 @@ def publish_end(*, name: str, client_id: str, now: datetime | None = None) -> bo
     closed = StreamPublish.objects.filter(
         session=session, client_id=client_id[:32], ended_at__isnull=True
     ).update(ended_at=now, end_reason=StreamPublish.EndReason.STOPPED)
+    if closed and not StreamPublish.objects.filter(session=session, ended_at__isnull=True).exists():
+        _announce_push(session.pk, pushing=False)
     if session.status == S.LIVE:
         grace = settings.HUB_MEDIA_END_GRACE_SECONDS
         if grace <= 0 or now >= session.ends_at:

@@ -20,6 +20,7 @@ SEEDERS = [
     "livestreams.demo.sales.seed",
     "livestreams.demo.sales_room.seed",
     "livestreams.demo.room.seed",
+    "livestreams.demo.interaction.seed",
     # Last: it tallies the history that the seeders above wrote.
     "hub.dashboards.demo.seed",
 ]
