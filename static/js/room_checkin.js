@@ -64,7 +64,8 @@
     if (!button) return;
     var live = room.status() === "live";
     button.disabled = !live;
-    if (note && !nonce) note.textContent = live ? "" : i18n.checkinWait;
+    if (note && !live) note.textContent = i18n.checkinWait;
+    else if (note && note.textContent === i18n.checkinWait) note.textContent = "";
   }
 
   if (form) {
