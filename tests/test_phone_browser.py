@@ -200,6 +200,10 @@ def test_the_share_card_and_the_printable_page_on_a_phone(
     page.wait_for_selector("#print-venue-qr svg")
     assert no_horizontal_scroll(page)
     shot(page, hub_server, "print")
+    # Printed: the sheet alone, without the site's header, footer or the print button.
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden() and page.locator(".no-print").is_hidden()
+    assert page.locator("#print-qr svg").is_visible()
     assert _errors(js_errors.list) == []
 
 

@@ -228,3 +228,15 @@ def test_the_nav_calls_studios_by_another_name_than_the_live_room(merchant):
     html = client_for(merchant).get("/").content.decode()
     nav = re.search(r'<nav id="site-nav".*?</nav>', html, re.S).group(0)
     assert "直播场地" in nav and "直播间" not in nav
+
+
+def test_a_title_with_markup_stays_text_in_the_card_and_its_qr_code(live_class, organizer):
+    LiveSession.objects.filter(pk=live_class.pk).update(title="<script>alert(1)</script>党课")
+    client = client_for(organizer)
+    for url in (
+        f"/live/{live_class.pk}/share/",
+        f"/live/{live_class.pk}/share/print/",
+        f"/live/{live_class.pk}/qr.svg",
+    ):
+        body = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;党课" in body
