@@ -67,6 +67,7 @@ T = {
     "Checked in": "已签到",
     "Class details": "党课详情",
     "Open the live room": "进入直播间",
+    "Or sign in with one tap in the live room": "也可以在直播间一键签到",
     # Not of this area: msgids of the base commit (hub.sms, User.phone_verified) that had no Chinese yet.
     "mobile phone verified": "手机号已验证",
     "Enter a mainland China mobile number of 11 digits, such as 138 1234 5678.": "请输入 11 位中国大陆手机号码，例如 138 1234 5678。",
