@@ -81,6 +81,9 @@
   }
 
   room.on("checkin", function (msg) {
+    // The connect snapshot ({signed_in_at: null}) can arrive after a tap already went out: it does not end
+    // the wait for that tap's answer; a sign-in does.
+    if (!msg.signed_in_at && nonce) return;
     nonce = null;
     if (button) button.classList.remove("spinner");
     showSignedIn(msg.signed_in_at || null);
