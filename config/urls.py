@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("partyorgs.urls")),
     path("", include("livestreams.urls.room")),
+    path("", include("livestreams.urls.share")),
     path("", include("livestreams.urls.classes")),
     path("", include("livestreams.urls.sales")),
     path("", include("livestreams.urls.studios")),

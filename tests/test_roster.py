@@ -175,7 +175,7 @@ def test_a_roster_file_with_problems_lists_every_one_and_changes_nothing(organiz
     problems = [(p.row, p.column, p.message) for p in outcome.problems]
     assert problems == [
         (2, "A 姓名", "此项必填。"),
-        (3, "B 手机号", "请输入11位的中国大陆手机号，例如 138 1234 5678。"),
+        (3, "B 手机号", "请输入11位中国大陆手机号，例如 138 1234 5678。"),
         (4, "C 邮箱", "“not-an-address”不是有效的邮箱地址。"),
         (5, "D 党员状态", "请填写“正式党员”或“预备党员”（也可留空）。"),
         (6, "E 入党日期", "入党日期不能晚于今天。"),

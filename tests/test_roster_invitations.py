@@ -69,7 +69,7 @@ def test_an_organizer_invites_by_mobile_number_with_the_members_data_and_the_sms
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"phone": "12345", "email": ""}, "请输入11位的中国大陆手机号"),
+        ({"phone": "12345", "email": ""}, "请输入11位中国大陆手机号"),
         ({"phone": "", "email": ""}, "请填写手机号或邮箱（二选一）"),
         ({"phone": "13812345678", "email": "a@example.com"}, "请填写手机号或邮箱（二选一）"),
         ({"phone": "13812345678", "member_joined_on": "2999-01-01"}, "入党日期不能晚于今天"),

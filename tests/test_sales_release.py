@@ -56,7 +56,7 @@ def test_a_released_session_can_book_a_studio_again_from_its_page(
     client = Client()
     client.force_login(merchant)
     page = client.get(f"/sales/{pending.pk}/").content.decode()
-    assert "已释放" in page and "为本场预订直播间" in page
+    assert "已释放" in page and "为本场预订直播场地" in page
     response = client.post(f"/sales/{pending.pk}/studio/", {"studio": studio.pk})
     assert response.status_code == 302
     assert StudioBooking.objects.filter(state=StudioBooking.State.HELD, session_id=pending.pk).count() == 1

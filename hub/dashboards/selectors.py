@@ -565,7 +565,7 @@ def live_now_row(f: DashboardFilter | None, *, user: User, session_id: int) -> d
     session = (
         live_now_visible(f, user=user)
         .filter(pk=session_id)
-        .select_related("host_organization", "host_enterprise")
+        .select_related("host_organization", "host_enterprise", "party_class")
         .first()
     )
     if session is None:
@@ -579,10 +579,17 @@ def live_now(f: DashboardFilter | None, *, user: User, limit: int = LIVE_NOW_LIM
     current viewer counts from Redis. Never cached: it is the part of the page that moves."""
     qs = live_now_visible(f, user=user).filter(status=S.LIVE)
     sessions = list(
-        qs.select_related("host_organization", "host_enterprise").order_by("went_live_at", "id")[:limit]
+        qs.select_related("host_organization", "host_enterprise", "party_class").order_by(
+            "went_live_at", "id"
+        )[:limit]
     )
     counts = viewer_counts([s.id for s in sessions]) if sessions else {}
     return {"rows": [live_row(s, counts.get(s.id, 0)) for s in sessions]}
+
+
+def _class_kind(session: LiveSession) -> str | None:
+    pc = getattr(session, "party_class", None) if session.kind == LiveSession.Kind.PARTY_CLASS else None
+    return pc.class_kind if pc is not None else None
 
 
 def live_row(session: LiveSession, viewers: int) -> dict[str, Any]:
@@ -590,6 +597,8 @@ def live_row(session: LiveSession, viewers: int) -> dict[str, Any]:
         "id": session.id,
         "title": session.title,
         "kind": session.kind,
+        # A class's own kind (党小组会, ...) for its label; the labels script has both sets of names.
+        "class_kind": _class_kind(session),
         "status": session.status,
         "host": str(session.host_organization or session.host_enterprise or ""),
         "starts_at": session.starts_at.isoformat(),

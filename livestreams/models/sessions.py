@@ -139,6 +139,16 @@ class LiveSession(models.Model):
         return reverse("livestreams:room", args=[self.pk])
 
     @property
+    def kind_display(self) -> str:
+        """What people call the session: a class's own kind (党小组会, 主题党日, ...), else the session's kind.
+        Select `party_class` with the sessions where many are shown."""
+        if self.kind == self.Kind.PARTY_CLASS:
+            pc = getattr(self, "party_class", None)  # RelatedObjectDoesNotExist is an AttributeError
+            if pc is not None:
+                return str(pc.get_class_kind_display())
+        return str(self.get_kind_display())
+
+    @property
     def duration(self):
         return self.ends_at - self.starts_at
 

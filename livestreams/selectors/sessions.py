@@ -11,7 +11,9 @@ from livestreams.permissions import visible_q
 
 
 def _visible(user: User) -> QuerySet[LiveSession]:
-    return LiveSession.objects.filter(visible_q(user)).select_related("host_organization", "host_enterprise")
+    return LiveSession.objects.filter(visible_q(user)).select_related(
+        "host_organization", "host_enterprise", "party_class"
+    )
 
 
 def sessions_live_now(*, user: User, limit: int = 12) -> list[LiveSession]:

@@ -274,7 +274,7 @@
         a.href = s.url;
         a.appendChild(Live.el("strong", "title", s.title));
         li.appendChild(a);
-        var kind = Live.el("span", "kind kind-" + s.kind, LL.kinds[s.kind] || s.kind);
+        var kind = Live.el("span", "kind kind-" + s.kind, (s.class_kind && (LL.class_kinds || {})[s.class_kind]) || LL.kinds[s.kind] || s.kind);
         kind.setAttribute("data-kind", "");
         li.appendChild(kind);
         li.appendChild(Live.el("span", "host", s.host));

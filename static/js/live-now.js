@@ -137,7 +137,7 @@
         var status = el("span", "status");
         status.setAttribute("data-status", "");
         a.appendChild(status);
-        a.appendChild(el("span", "kind", L.kinds[s.kind] || s.kind));
+        a.appendChild(el("span", "kind", (s.class_kind && (L.class_kinds || {})[s.class_kind]) || L.kinds[s.kind] || s.kind));
         a.appendChild(el("strong", "title", s.title));
         a.appendChild(el("span", "when", when(s)));
         a.appendChild(el("span", "host", s.host));

@@ -98,7 +98,8 @@
       items.unshift(Object.assign({ read: false }, msg.notification));
       setCount(msg.unread);
       renderList();
-      showToast(msg.notification);
+      // No pop-up for a notice that points at the page already open ("the class has started" in its room).
+      if (!msg.notification.url || msg.notification.url !== window.location.pathname) showToast(msg.notification);
     }
   }
 

@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import json_script
 from django.utils.translation import gettext as _
 
-from livestreams.models import LiveSession
+from livestreams.models import LiveSession, PartyClass
 
 register = template.Library()
 
@@ -13,6 +13,7 @@ def live_now_labels() -> dict:
     """Display names for the live lists in the browser: the socket's events carry codes, not words."""
     return {
         "kinds": {k: str(v) for k, v in LiveSession.Kind.choices},
+        "class_kinds": {k: str(v) for k, v in PartyClass.ClassKind.choices},
         "statuses": {k: str(v) for k, v in LiveSession.Status.choices},
         # {n} is replaced by the number in the browser.
         "viewers": _("{n} watching"),

@@ -37,7 +37,7 @@ def products_part(request, session, can_manage: bool) -> RoomPagePart | None:
             "externalUrl": watch.link_url if watch else None,
         },
         i18n={
-            "productPin": _("Pin"),
+            "productPin": _("Pin the product"),
             "productUnpin": _("Unpin"),
             "productPinned": _("Now presenting"),
             "productBuy": _("Go to the shop"),
