@@ -45,20 +45,21 @@ class Socket:
             ws_connect(f"{server.ws_url}/ws/live/{session.pk}/", additional_headers=headers, open_timeout=10)
         )
         self.seen: list[dict] = []
-        self.cursor = 0
+        self.taken: set[int] = set()
         self.wait(lambda e: e["type"] == "likes")  # the last message of the opening
+        self.taken = set(range(len(self.seen)))  # read the opening with opening()
 
     def read(self, timeout: float) -> None:
         data = json.loads(self.ws.recv(timeout=timeout))
         self.seen.extend(data if isinstance(data, list) else [data])
 
     def wait(self, predicate, timeout: float = 15) -> dict:
-        """The first event after the cursor that matches; the cursor moves past it."""
+        """The first event not yet taken that matches; it is taken (the others stay for later waits)."""
         deadline = time.time() + timeout
         while True:
-            for i in range(self.cursor, len(self.seen)):
-                if predicate(self.seen[i]):
-                    self.cursor = i + 1
+            for i in range(len(self.seen)):
+                if i not in self.taken and predicate(self.seen[i]):
+                    self.taken.add(i)
                     return self.seen[i]
             left = deadline - time.time()
             if left <= 0:

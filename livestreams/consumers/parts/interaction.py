@@ -22,6 +22,7 @@ from livestreams.selectors.interaction import (
     announcement_payload,
     polls_answered,
     questions_voted,
+    room_polls,
     room_questions,
 )
 from livestreams.services import interaction as svc
@@ -211,31 +212,61 @@ async def like(consumer, message: dict) -> dict:
 # --- Snapshot -----------------------------------------------------------------------------------------------
 
 
+# A read of the room's shared state that started this long before a socket asks still serves it: in a class
+# start hundreds of sockets share a few reads instead of one each (the database pool is bounded). What changed
+# in between reaches them with the next push, which always carries the whole state.
+SNAPSHOT_SHARE_SECONDS = 1.0
+
+
 @db
-def _snapshot(consumer) -> list[dict]:
+def _shared_state(session) -> dict:
+    """What every socket of the room gets alike (the audience's view)."""
+    return {
+        "announcement": announcement_payload(session=session),
+        "questions": room_questions(session=session),
+        "polls": room_polls(session=session),
+        "likes": svc.likes_total(session_id=session.pk),
+    }
+
+
+@db
+def _personal(consumer) -> dict:
+    session, user = consumer.access.session, consumer.user
+    return {
+        "voted": questions_voted(session=session, user_id=user.pk),
+        "answered": polls_answered(session=session, user_id=user.pk),
+        # Moderators also get the prepared polls and the quizzes' right answers.
+        "polls": room_polls(session=session, moderator=True) if consumer.access.can_moderate else None,
+    }
+
+
+async def _send_snapshot(consumer) -> None:
     session = consumer.access.session
-    user_id = consumer.user.pk if consumer.user.is_authenticated else None
-    return [
-        announcement_payload(session=session),
-        {
-            "type": "questions",
-            "items": room_questions(session=session),
-            "voted": questions_voted(session=session, user_id=user_id),
-        },
-        {
-            "type": "polls",
-            "items": svc.room_polls_for(session=session, user=consumer.user),
-            "answered": polls_answered(session=session, user_id=user_id),
-        },
-        {"type": "likes", "total": svc.likes_total(session_id=session.pk)},
-    ]
+    try:
+        state = await consumer.fanout.shared(
+            ("interaction", consumer.session_id),
+            time.monotonic() - SNAPSHOT_SHARE_SECONDS,
+            lambda: _shared_state(session),
+        )
+        mine = await _personal(consumer) if consumer.user.is_authenticated else {}
+    except Exception:  # the next push brings the state; the socket goes on
+        log.exception("room interaction snapshot failed")
+        return
+    if consumer.conn is None:
+        return  # gone meanwhile
+    for message in (
+        state["announcement"],
+        {"type": "questions", "items": state["questions"], "voted": mine.get("voted", [])},
+        {"type": "polls", "items": mine.get("polls") or state["polls"], "answered": mine.get("answered", {})},
+        {"type": "likes", "total": state["likes"]},
+    ):
+        await consumer.send_json(message)
 
 
 @room_snapshot
 async def interaction_snapshot(consumer) -> list[dict]:
-    if consumer.user.is_authenticated:
-        return await _snapshot(consumer)
-    # Anonymous viewers all get the same state: those arriving together share one read.
-    return await consumer.fanout.shared(
-        ("interaction", consumer.session_id), time.monotonic(), lambda: _snapshot(consumer)
-    )
+    """Sent in the background, after the room's own opening: a class start's joins do not wait for it."""
+    task = asyncio.get_running_loop().create_task(_send_snapshot(consumer))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    return []
