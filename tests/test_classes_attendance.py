@@ -168,11 +168,11 @@ def test_the_xlsx_export_reads_back_cell_by_cell(world, organizer):
     wb = load_workbook(io.BytesIO(resp.content))
     ws = wb.worksheets[0]
     rows = [[cell.value for cell in row] for row in ws.iter_rows()]
-    assert rows[0] == ["党员", "支部", "观看分钟", "出勤情况", "事由", "签到时间"]
+    assert rows[0] == ["党员", "支部", "观看分钟", "出勤情况", "补学", "事由", "签到时间"]
     by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["张三"] == ["张三", "孵化器联合党支部", 50, "出勤", None, None]
-    assert by_name["李四"] == ["李四", "孵化器联合党支部", 10, "缺勤", None, None]
-    assert by_name["王五"] == ["王五", "孵化器联合党支部", 0, "请假", "病假", None]
+    assert by_name["张三"] == ["张三", "孵化器联合党支部", 50, "出勤", None, None, None]
+    assert by_name["李四"] == ["李四", "孵化器联合党支部", 10, "缺勤", None, None, None]
+    assert by_name["王五"] == ["王五", "孵化器联合党支部", 0, "请假", None, "病假", None]
     assert len(rows) == 4
     info = {r[0].value: r[1].value for r in wb.worksheets[1].iter_rows(min_row=2)}
     assert info["标题"] == s.title and info["出勤"] == 1 and info["缺勤"] == 1 and info["请假"] == 1
@@ -186,12 +186,12 @@ def test_the_csv_export_reads_back_cell_by_cell(world, organizer):
     assert resp.status_code == 200
     text = resp.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["党员", "支部", "观看分钟", "出勤情况", "事由", "签到时间"]
+    assert rows[0] == ["党员", "支部", "观看分钟", "出勤情况", "补学", "事由", "签到时间"]
     assert sorted(rows[1:]) == sorted(
         [
-            ["张三", "孵化器联合党支部", "50", "出勤", "", ""],
-            ["李四", "孵化器联合党支部", "10", "缺勤", "", ""],
-            ["王五", "孵化器联合党支部", "0", "请假", "病假", ""],
+            ["张三", "孵化器联合党支部", "50", "出勤", "", "", ""],
+            ["李四", "孵化器联合党支部", "10", "缺勤", "", "", ""],
+            ["王五", "孵化器联合党支部", "0", "请假", "", "病假", ""],
         ]
     )
 
