@@ -28,9 +28,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.import_jobs import import_job_run
 from hub.models import User
 from hub.sms import phone_normalize
 from hub.tabular import Limits, TableError, read_table
@@ -408,60 +409,26 @@ def roster_import_start(
     return job
 
 
-def _progress(job_id: int) -> Callable[[int, int], None]:
-    def report(checked: int, total: int) -> None:
-        RosterImport.objects.filter(pk=job_id).update(rows_checked=checked, rows_total=total)
-
-    return report
-
-
 def roster_import_run(*, import_id: int) -> str:
-    """Check the file of a queued import and, when every row is valid, apply it; returns the final state.
-    Claimed with a conditional UPDATE, so a second delivery of the task does nothing; whatever happens the
-    import ends in a final state and its file is dropped."""
-    S = RosterImport.State
-    if not RosterImport.objects.filter(pk=import_id, state=S.QUEUED).update(state=S.CHECKING):
-        return ""
-    job = RosterImport.objects.select_related("user", "branch").get(pk=import_id)
-    try:
-        with translation.override(job.language or None):
-            outcome = parse_roster(
-                branch=job.branch, name=job.file_name, content=bytes(job.content), progress=_progress(job.pk)
-            )
-            try:
-                return _finish(job, outcome)
-            except ValidationError as exc:
-                # Something changed between the check and the writing (e.g. the person joined meanwhile).
-                return _finish(job, RosterOutcome(problems=[Problem(0, "", " ".join(exc.messages))]))
-    except Exception:
-        logger.exception("roster import %s failed", import_id)
-        RosterImport.objects.filter(pk=import_id).update(
-            state=S.FAILED, content=b"", finished_at=timezone.now()
-        )
-        return S.FAILED
+    """Check the file of a queued import and, when every row is valid, apply it; returns the final state
+    (hub.import_jobs: claimed once, ends in a final state, the file dropped; a change between the check and
+    the writing, e.g. the person joined meanwhile, refuses it with its message)."""
+    return import_job_run(
+        model=RosterImport,
+        import_id=import_id,
+        check=_check,
+        apply=_apply,
+        max_problems=MAX_PROBLEMS_KEPT,
+    )
 
 
-@transaction.atomic
-def _finish(job: RosterImport, outcome: RosterOutcome) -> str:
-    S = RosterImport.State
-    fields: dict[str, object] = {"content": b"", "finished_at": timezone.now()}
-    state: str
-    if outcome.problems:
-        state = S.REFUSED
-        fields.update(
-            state=state,
-            problem_count=len(outcome.problems),
-            problems=[
-                {"row": p.row, "column": p.column, "message": p.message}
-                for p in outcome.problems[:MAX_PROBLEMS_KEPT]
-            ],
-        )
-    else:
-        invited, updated = roster_import_apply(
-            user=job.user, branch=job.branch, rows=outcome.rows, base_url=job.base_url
-        )
-        state = S.IMPORTED
-        count = len(outcome.rows)
-        fields.update(state=state, invited=invited, updated=updated, rows_total=count, rows_checked=count)
-    RosterImport.objects.filter(pk=job.pk).update(**fields)
-    return state
+def _check(job: RosterImport, progress: Callable[[int, int], None]) -> RosterOutcome:
+    return parse_roster(branch=job.branch, name=job.file_name, content=bytes(job.content), progress=progress)
+
+
+def _apply(job: RosterImport, outcome: RosterOutcome) -> dict[str, Any]:
+    invited, updated = roster_import_apply(
+        user=job.user, branch=job.branch, rows=outcome.rows, base_url=job.base_url
+    )
+    count = len(outcome.rows)
+    return {"invited": invited, "updated": updated, "rows_total": count, "rows_checked": count}

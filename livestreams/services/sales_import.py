@@ -20,9 +20,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hub.import_jobs import import_job_run
 from hub.models import User
 from hub.tabular import Limits, TableError, read_table
 from livestreams.models import PlatformColumnMapping, Product, ResultsImport, SalesSession
@@ -589,61 +589,31 @@ def results_import_start(
     return job
 
 
-def _progress(job_id: int) -> Callable[[int, int], None]:
-    def report(checked: int, total: int) -> None:
-        ResultsImport.objects.filter(pk=job_id).update(rows_checked=checked, rows_total=total)
-
-    return report
-
-
 def results_import_run(*, import_id: int) -> str:
-    """Check the file of a queued import and, when every row is valid, import it; returns the final state.
-
-    Claimed with a conditional UPDATE (queued -> checking), so a second delivery of the task does
-    nothing. Whatever happens, the import ends in a final state and its file is dropped."""
-    S = ResultsImport.State
-    if not ResultsImport.objects.filter(pk=import_id, state=S.QUEUED).update(state=S.CHECKING):
-        return ""
-    job = ResultsImport.objects.select_related("user").get(pk=import_id)
-    try:
-        with translation.override(job.language or None):
-            outcome = parse_results(
-                user=job.user,
-                name=job.file_name,
-                content=bytes(job.content),
-                progress=_progress(job.pk),
-                platform=job.platform,
-            )
-            return _finish(job, outcome)
-    except Exception:
-        logger.exception("results import %s failed", import_id)
-        ResultsImport.objects.filter(pk=import_id).update(
-            state=S.FAILED, content=b"", finished_at=timezone.now()
-        )
-        return S.FAILED
+    """Check the file of a queued import and, when every row is valid, import it; returns the final state
+    (hub.import_jobs: claimed once, ends in a final state, the file dropped)."""
+    return import_job_run(
+        model=ResultsImport,
+        import_id=import_id,
+        check=_check,
+        apply=_apply,
+        max_problems=MAX_PROBLEMS_KEPT,
+    )
 
 
-@transaction.atomic
-def _finish(job: ResultsImport, outcome: ParseOutcome) -> str:
-    S = ResultsImport.State
-    fields: dict[str, object] = {"content": b"", "finished_at": timezone.now()}
-    state: str
-    if outcome.problems:
-        state = S.REFUSED
-        fields.update(
-            state=state,
-            problem_count=len(outcome.problems),
-            problems=[
-                {"row": p.row, "column": p.column, "message": p.message}
-                for p in outcome.problems[:MAX_PROBLEMS_KEPT]
-            ],
-        )
+def _check(job: ResultsImport, progress: Callable[[int, int], None]) -> ParseOutcome:
+    return parse_results(
+        user=job.user,
+        name=job.file_name,
+        content=bytes(job.content),
+        progress=progress,
+        platform=job.platform,
+    )
+
+
+def _apply(job: ResultsImport, outcome: ParseOutcome) -> dict[str, Any]:
+    if job.platform:
+        count = product_results_import(user=job.user, rows=outcome.product_rows)
     else:
-        if job.platform:
-            count = product_results_import(user=job.user, rows=outcome.product_rows)
-        else:
-            count = sales_results_import(user=job.user, rows=outcome.rows)
-        state = S.IMPORTED
-        fields.update(state=state, imported=count, rows_total=count, rows_checked=count)
-    ResultsImport.objects.filter(pk=job.pk).update(**fields)
-    return state
+        count = sales_results_import(user=job.user, rows=outcome.rows)
+    return {"imported": count, "rows_total": count, "rows_checked": count}
