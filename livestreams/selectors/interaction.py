@@ -188,13 +188,18 @@ def poll_state(*, poll_id: int) -> dict[str, Any] | None:
 
 
 def polls_answered(*, session: LiveSession | int, user_id: int | None) -> dict[str, list[int]]:
-    """{poll id (as text, a JSON key): the option ids the user chose} for the session's polls."""
+    """{poll id (as text, a JSON key): the option ids the user chose, in ascending order} for the session's
+    polls."""
     if user_id is None:
         return {}
     out: dict[str, list[int]] = defaultdict(list)
-    for pid, oid in PollAnswer.options.through.objects.filter(
-        pollanswer__poll__session=session, pollanswer__user_id=user_id
-    ).values_list("pollanswer__poll_id", "polloption_id"):
+    for pid, oid in (
+        PollAnswer.options.through.objects.filter(
+            pollanswer__poll__session=session, pollanswer__user_id=user_id
+        )
+        .values_list("pollanswer__poll_id", "polloption_id")
+        .order_by("pollanswer__poll_id", "polloption_id")
+    ):
         out[str(pid)].append(oid)
     return dict(out)
 
