@@ -73,6 +73,8 @@ class Sms:
     text: str
     # Template parameters for providers that send approved templates only ({"code": "123456"}).
     params: dict[str, str] = field(default_factory=dict)
+    # Which approved template: "code" (sign-in codes) or "invitation" (an organizer's invitation link).
+    template: str = "code"
 
 
 class SmsError(Exception):
@@ -141,6 +143,15 @@ class AliyunBackend:
             key_id and secret and settings.HUB_SMS_ALIYUN_SIGN_NAME and settings.HUB_SMS_ALIYUN_TEMPLATE_CODE
         ):
             raise SmsError("Aliyun SMS is not configured (HUB_SMS_ALIYUN_* settings).")
+        # Each kind of message has its own approved template: codes (${code}) and invitations (${scope}, ${link}).
+        template_code = {
+            "code": settings.HUB_SMS_ALIYUN_TEMPLATE_CODE,
+            "invitation": settings.HUB_SMS_ALIYUN_INVITATION_TEMPLATE_CODE,
+        }.get(message.template, "")
+        if not template_code:
+            raise SmsError(
+                f"Aliyun SMS has no template for {message.template!r} messages (HUB_SMS_ALIYUN_*)."
+            )
         params = {
             "AccessKeyId": key_id,
             "Action": "SendSms",
@@ -151,7 +162,7 @@ class AliyunBackend:
             "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": uuid.uuid4().hex,
             "SignatureVersion": "1.0",
-            "TemplateCode": settings.HUB_SMS_ALIYUN_TEMPLATE_CODE,
+            "TemplateCode": template_code,
             "TemplateParam": json.dumps(message.params, ensure_ascii=False, separators=(",", ":")),
             "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25",
@@ -174,10 +185,11 @@ class AliyunBackend:
             raise SmsError(f"Aliyun SMS refused the message: {body.get('Code')} {body.get('Message')}")
 
 
-def sms_send(*, phone: str, text: str, params: dict[str, str] | None = None) -> None:
-    """Send one text message now through the configured backend (raises what the backend raises)."""
+def sms_send(*, phone: str, text: str, params: dict[str, str] | None = None, template: str = "code") -> None:
+    """Send one text message now through the configured backend (raises what the backend raises). `text` is
+    the whole message; providers that send approved templates only send `template` filled with `params`."""
     backend = import_string(settings.HUB_SMS_BACKEND)()
-    backend.send(Sms(phone=phone_normalize(phone), text=text, params=dict(params or {})))
+    backend.send(Sms(phone=phone_normalize(phone), text=text, params=dict(params or {}), template=template))
 
 
 def sms_code_text(code: str) -> str:

@@ -184,8 +184,12 @@ def invitation_create(
     link = invitation_link(invitation, base_url)
     if phone:
         text = _invitation_sms_text(invitation, user=user, link=link)
+        # Providers with approved templates get the invitation template's variables.
+        params = {"scope": str(invitation.scope)[:35], "link": link}
         # After commit, robust: a provider that fails is logged and the inviter can still share the link.
-        transaction.on_commit(lambda: sms_send(phone=phone, text=text), robust=True)
+        transaction.on_commit(
+            lambda: sms_send(phone=phone, text=text, params=params, template="invitation"), robust=True
+        )
         return invitation
     # The outbox row is part of this transaction: no invitation without its email, no email without it.
     email_queue(

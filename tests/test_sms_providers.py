@@ -20,6 +20,8 @@ from django.test import Client
 from hub import sms
 from hub.services import user_phone_set
 from hub.sms import AliyunBackend, SmsError, aliyun_signature, sms_file_read, sms_send
+from partyorgs.models import Invitation
+from partyorgs.services import invitation_create
 from tests.test_phone_sign_in import public_session
 
 KEY_ID, SECRET = "LTAI-test-key", "test-secret-value"
@@ -116,6 +118,33 @@ def test_it_sends_the_template_with_the_code_in_a_signed_request(dysmsapi):
     assert params["SignName"] == "红色直播" and params["TemplateCode"] == "SMS_123456789"
     assert json.loads(params["TemplateParam"]) == {"code": "123456"}
     assert params["AccessKeyId"] == KEY_ID and params["SignatureMethod"] == "HMAC-SHA1"
+
+
+@pytest.mark.django_db
+def test_an_invitation_by_number_is_sent_with_the_invitation_template(
+    dysmsapi, settings, world, organizer, django_capture_on_commit_callbacks
+):
+    settings.HUB_SMS_ALIYUN_INVITATION_TEMPLATE_CODE = "SMS_987654321"
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invitation_create(
+            user=organizer,
+            phone="139 0000 4444",
+            name="小赵",
+            role_kind=Invitation.RoleKind.MEMBER,
+            organization=world.branch_a,
+            base_url="https://hub.example.cn",
+        )
+    (params,) = dysmsapi.received
+    assert params["TemplateCode"] == "SMS_987654321" and params["PhoneNumbers"] == "13900004444"
+    sent = json.loads(params["TemplateParam"])
+    assert sent["link"].startswith("https://hub.example.cn/") and invitation.token in sent["link"]
+    assert sent["scope"] == str(invitation.scope)[:35]
+
+
+def test_without_an_invitation_template_aliyun_refuses_to_send_an_invitation(dysmsapi):
+    with pytest.raises(SmsError, match="invitation"):
+        sms_send(phone="13812345678", text="邀请", params={"link": "x"}, template="invitation")
+    assert dysmsapi.received == []
 
 
 def test_a_wrong_secret_is_refused_by_the_server_and_raised(dysmsapi, settings):

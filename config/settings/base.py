@@ -267,6 +267,9 @@ HUB_SMS_ALIYUN_ACCESS_KEY_ID = env_str("HUB_SMS_ALIYUN_ACCESS_KEY_ID", "")
 HUB_SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("HUB_SMS_ALIYUN_ACCESS_KEY_SECRET", "")
 HUB_SMS_ALIYUN_SIGN_NAME = env_str("HUB_SMS_ALIYUN_SIGN_NAME", "")
 HUB_SMS_ALIYUN_TEMPLATE_CODE = env_str("HUB_SMS_ALIYUN_TEMPLATE_CODE", "")
+# The invitation template (variables ${scope} and ${link}); without it invitations by number are not texted
+# through Aliyun (the organizer still has the link to share).
+HUB_SMS_ALIYUN_INVITATION_TEMPLATE_CODE = env_str("HUB_SMS_ALIYUN_INVITATION_TEMPLATE_CODE", "")
 HUB_SMS_ALIYUN_ENDPOINT = env_str("HUB_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 HUB_SMS_TIMEOUT = env_int("HUB_SMS_TIMEOUT", 10)
 # hub.sms.FileBackend (tests across processes) writes here.
