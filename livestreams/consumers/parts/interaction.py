@@ -260,7 +260,15 @@ async def _send_snapshot(consumer) -> None:
         {"type": "polls", "items": mine.get("polls") or state["polls"], "answered": mine.get("answered", {})},
         {"type": "likes", "total": state["likes"]},
     ):
-        await consumer.send_json(message)
+        if consumer.conn is None:
+            return  # gone meanwhile
+        try:
+            await consumer.send_json(message)
+        except Exception:
+            # The viewer left while the snapshot was on its way (daphne: "send on a closed protocol") before
+            # the consumer heard of it: there is nobody to deliver it to.
+            log.debug("room interaction snapshot: socket closed", exc_info=True)
+            return
 
 
 @room_snapshot
