@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from hub.emails import emails_deliver
 from hub.models import Notification
@@ -56,7 +57,8 @@ def test_it_refuses_two_lecturers(world, organizer):
 
 def test_a_weekly_class_creates_each_occurrence_in_one_series(world, organizer, member):
     start = soon(24 * 3)
-    until = (start + timedelta(days=14)).date()
+    # The last day is a day in Shanghai, as the organizer picks it.
+    until = timezone.localdate(start + timedelta(days=14))
     created = schedule(
         world, organizer, starts_at=start, recurrence=Recurrence(frequency="weekly", until=until)
     )
@@ -156,7 +158,7 @@ def test_cancelling_the_following_occurrences_of_a_series(world, organizer):
         world,
         organizer,
         starts_at=start,
-        recurrence=Recurrence(frequency="weekly", until=(start + timedelta(days=21)).date()),
+        recurrence=Recurrence(frequency="weekly", until=timezone.localdate(start + timedelta(days=21))),
     )
     assert len(created) == 4
     assert party_class_cancel(user=organizer, party_class=created[1], following=True) == 3

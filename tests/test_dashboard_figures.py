@@ -235,7 +235,7 @@ def test_it_narrows_the_period(client):
 
 
 def test_it_counts_a_live_session_up_to_now(client, world, district):
-    from datetime import timedelta
+    from datetime import datetime, time, timedelta
 
     from django.utils import timezone
 
@@ -243,7 +243,9 @@ def test_it_counts_a_live_session_up_to_now(client, world, district):
     from hub.dashboards.selectors import kpis
     from tests import factories as f
 
-    now = timezone.now()
+    # Noon of today in Shanghai: a session that went live two hours before "now" started today
+    # whatever the hour the suite runs at (sessions count in the period of the day they start).
+    now = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
     f.LiveSessionFactory(
         host_organization=world.root_a,
         status="live",

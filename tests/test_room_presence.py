@@ -13,7 +13,7 @@ from websockets.sync.client import connect as ws_connect
 
 from livestreams import realtime as rt
 from livestreams.models import LiveSession, PresenceInterval
-from livestreams.services.room import presence_open, presence_sweep
+from livestreams.services.room import presence_close, presence_open, presence_open_if_present, presence_sweep
 from tests import factories as f
 from tests.room_helpers import Reader, clean_room_redis, run, session_cookie, socket
 from tests.support import start_daphne, wait_until
@@ -138,6 +138,34 @@ def test_the_sweeper_opens_a_record_a_failed_write_missed(live, member):
 
     result, rows = run(scenario)
     assert result["opened"] == 1 and len(rows) == 1
+
+
+def test_the_sweeper_does_not_reopen_the_record_of_someone_who_left_in_between(live, member):
+    """The sweep saw the person in Redis, then they left and their record was closed before it opened one:
+    the open re-checks Redis under the row lock and leaves the closed record alone (a reopened record
+    would stay open with nobody there to close it)."""
+    cookie = session_cookie(member)
+
+    async def scenario():
+        r = Reader(socket(f"/ws/live/{live.pk}/", cookie=cookie))
+        await r.joined()
+        seen_present = await database_sync_to_async(
+            lambda: rt.person_present(live.pk, rt.user_person(member.pk))
+        )()
+        await r.close()
+        return seen_present
+
+    assert run(scenario) is True
+    wait_until(lambda: not rt.person_present(live.pk, rt.user_person(member.pk)))
+    wait_until(lambda: not PresenceInterval.objects.filter(session=live, left_at__isnull=True).exists())
+    assert presence_open_if_present(session_id=live.pk, user_id=member.pk) is None
+    row = PresenceInterval.objects.get(session=live, user=member)
+    assert row.left_at is not None
+    # While the person is there, the same call opens (here: reopens) their record.
+    rt.get_redis().zadd(rt.presence_key(live.pk), {rt.user_person(member.pk): time.time() + 60})
+    assert presence_open_if_present(session_id=live.pk, user_id=member.pk).pk == row.pk
+    assert presence_close(session_id=live.pk, user_id=member.pk) is None  # still present: stays open
+    assert PresenceInterval.objects.filter(session=live, left_at__isnull=True).count() == 1
 
 
 def test_presence_open_is_idempotent_and_keeps_one_open_record(live, member):

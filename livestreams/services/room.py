@@ -430,6 +430,19 @@ def presence_close(*, session_id: int, user_id: int, at: datetime | None = None)
     return current
 
 
+@transaction.atomic
+def presence_open_if_present(*, session_id: int, user_id: int) -> PresenceInterval | None:
+    """Open the person's record only if Redis still has them in the room, checked under the row lock.
+
+    The sweep reads who is present and, a moment later, who has an open record; a person who left in between
+    would otherwise get their just-closed record reopened with nobody there to close it. Their leave removes
+    them from Redis before it takes this lock, so the re-check sees it."""
+    list(PresenceInterval.objects.select_for_update().filter(session_id=session_id, user_id=user_id))
+    if not rt.person_present(session_id, rt.user_person(user_id)):
+        return None
+    return presence_open(session_id=session_id, user_id=user_id)
+
+
 _SREM_IF_EMPTY_LUA = """
 if redis.call('ZCARD', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV[1]) end
 return 0
@@ -473,8 +486,8 @@ def presence_sweep() -> dict[str, Any]:
             for person in cast(list[str], present):  # get_redis() decodes responses: str members
                 user_id = rt.person_user_id(person)
                 if user_id is not None and user_id not in with_rows:
-                    presence_open(session_id=sid, user_id=user_id)
-                    opened += 1
+                    if presence_open_if_present(session_id=sid, user_id=user_id) is not None:
+                        opened += 1
             pushed = rt.count_tick(sid)
             if pushed is not None:
                 rt.live_now_publish({"type": "viewers", "session_id": sid, "count": pushed[0]})
