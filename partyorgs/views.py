@@ -319,7 +319,13 @@ def roster_import(request, pk: int):
 def roster_import_status(request, pk: int):
     """Progress, then the outcome, of one of the user's roster imports; htmx polls the partial while it runs."""
     job = selectors.roster_import_get_for_user(user=request.user, pk=pk)
-    context = {"job": job, "S": RosterImport.State, "running": job.state in ROSTER_RUNNING}
+    context = {
+        "job": job,
+        "S": RosterImport.State,
+        "running": job.state in ROSTER_RUNNING,
+        "poll_url": request.path,
+        "upload_url": reverse("partyorgs:roster_import", args=[job.branch_id]),
+    }
     if request.htmx:
         return render(request, "partyorgs/roster/_import_status.html", context)
     return render(request, "partyorgs/roster/import_status.html", context)

@@ -449,13 +449,9 @@ return 0
 """
 
 
-def presence_sweep() -> dict[str, Any]:
-    """Reconcile the records with Redis; run by Celery beat. Closes the records of people whose presence
-    expired (a crashed server process, a lost network) at the time they were last seen, opens records
-    that a failed write missed, removes expired people, and pushes counts of rooms no process ticks."""
-    client = get_redis()
-    now_ts = time.time()
-    closed = opened = 0
+def _sweep_close_expired(client: Any, now_ts: float) -> int:
+    """Close the open records whose person Redis no longer has (or has expired), at the time last seen."""
+    closed = 0
     open_rows = list(
         PresenceInterval.objects.filter(left_at__isnull=True).values_list("session_id", "user_id")
     )
@@ -471,23 +467,41 @@ def presence_sweep() -> dict[str, Any]:
             at = datetime.fromtimestamp(min(last_seen, now_ts), tz=UTC)
             if presence_close(session_id=sid, user_id=uid, at=at) is not None:
                 closed += 1
+    return closed
+
+
+def _sweep_open_missing(client: Any, sid: int, now_ts: float) -> int:
+    """Open records for the people Redis has in the room but the database does not (a failed write)."""
+    opened = 0
+    present = client.zrangebyscore(rt.presence_key(sid), now_ts, "+inf")
+    with_rows = set(
+        PresenceInterval.objects.filter(session_id=sid, left_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    for person in cast(list[str], present):  # get_redis() decodes responses: str members
+        user_id = rt.person_user_id(person)
+        if user_id is not None and user_id not in with_rows:
+            if presence_open_if_present(session_id=sid, user_id=user_id) is not None:
+                opened += 1
+    return opened
+
+
+def presence_sweep() -> dict[str, Any]:
+    """Reconcile the records with Redis; run by Celery beat. Closes the records of people whose presence
+    expired (a crashed server process, a lost network) at the time they were last seen, opens records
+    that a failed write missed, removes expired people, and pushes counts of rooms no process ticks."""
+    client = get_redis()
+    now_ts = time.time()
+    closed = _sweep_close_expired(client, now_ts)
+    opened = 0
     active = sorted(int(s) for s in client.smembers(rt.active_rooms_key()))
     existing = set(LiveSession.objects.filter(pk__in=active).values_list("pk", flat=True))
     srem_if_empty = client.register_script(_SREM_IF_EMPTY_LUA)
     for sid in active:
         client.zremrangebyscore(rt.presence_key(sid), "-inf", now_ts)
         if sid in existing:
-            present = client.zrangebyscore(rt.presence_key(sid), now_ts, "+inf")
-            with_rows = set(
-                PresenceInterval.objects.filter(session_id=sid, left_at__isnull=True).values_list(
-                    "user_id", flat=True
-                )
-            )
-            for person in cast(list[str], present):  # get_redis() decodes responses: str members
-                user_id = rt.person_user_id(person)
-                if user_id is not None and user_id not in with_rows:
-                    if presence_open_if_present(session_id=sid, user_id=user_id) is not None:
-                        opened += 1
+            opened += _sweep_open_missing(client, sid, now_ts)
             pushed = rt.count_tick(sid)
             if pushed is not None:
                 rt.live_now_publish({"type": "viewers", "session_id": sid, "count": pushed[0]})

@@ -3,7 +3,6 @@ record (我的学习档案) with its rules and export, and the rankings. Thin: p
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hub.exports import Sheet, xlsx_response
+from livestreams.forms.learning import CoursewareForm, DecideForm, LeaveForm, PeriodForm
 from livestreams.models import Courseware, LeaveRequest, LiveSession
 from livestreams.permissions import get_session_for_user
 from livestreams.selectors import learning as sel
@@ -53,14 +53,6 @@ def _class_session(user, pk: int) -> tuple[LiveSession, bool]:
 
 
 # --- Courseware ---------------------------------------------------------------------------------------
-
-
-class CoursewareForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=120, required=False)
-    file = forms.FileField(
-        label=gettext_lazy("File (PDF or PowerPoint)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.pptx,.ppt"}),
-    )
 
 
 @login_required
@@ -125,14 +117,6 @@ def courseware_delete(request, pk: int, item_pk: int):
 # --- Leave ---------------------------------------------------------------------------------------------
 
 
-class LeaveForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason for leave"), max_length=200)
-
-
-class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "approve"), ("decline", "decline")])
-
-
 @login_required
 @require_POST
 def leave_request_view(request, pk: int):
@@ -183,17 +167,6 @@ def replay_ping_view(request, pk: int):
 
 
 # --- The learning record -------------------------------------------------------------------------------
-
-
-class PeriodForm(forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100, required=False)
-    quarter = forms.TypedChoiceField(
-        label=gettext_lazy("Quarter"),
-        choices=[("", gettext_lazy("The whole year")), ("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
 
 
 def _period(request) -> tuple[PeriodForm, int, int | None]:

@@ -566,7 +566,13 @@ def sales_import(request):
 def sales_import_status(request, pk: int):
     """Progress, then the outcome, of one of the user's imports; htmx polls the partial while it runs."""
     job = results_import_get_for_user(request.user, pk)
-    context = {"job": job, "S": ResultsImport.State, "running": job.state in RUNNING}
+    context = {
+        "job": job,
+        "S": ResultsImport.State,
+        "running": job.state in RUNNING,
+        "poll_url": request.path,
+        "upload_url": reverse("sales:import"),
+    }
     if request.htmx:
         return render(request, "livestreams/sales/_import_status.html", context)
     return render(request, "livestreams/sales/import_status.html", context)
