@@ -58,7 +58,9 @@ def test_it_removes_an_attachment_and_its_file(attachment, staff, django_capture
     assert not _stored(file)
 
 
-def test_a_removal_rolled_back_keeps_the_row_and_the_file(photo, organizer, django_capture_on_commit_callbacks):
+def test_a_removal_rolled_back_keeps_the_row_and_the_file(
+    photo, organizer, django_capture_on_commit_callbacks
+):
     image = photo.image
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -152,8 +154,9 @@ def test_a_get_on_the_delete_address_deletes_nothing(photo, attachment, organize
 def test_the_delete_forms_carry_a_csrf_token_and_a_post_without_one_is_refused(photo, attachment, organizer):
     page = client_for(organizer).get(f"/classes/meetings/{photo.record_id}/").content.decode()
     for url in (_photo_url(photo), _attachment_url(attachment)):
-        form = page.split(f'action="{url}"', 1)[1].split("</form>", 1)[0]
-        assert 'name="csrfmiddlewaretoken"' in form and 'method="post"' in page.split(f'action="{url}"')[0][-40:]
+        before, after = page.split(f'action="{url}"', 1)
+        assert before.endswith('<form method="post" ')
+        assert 'name="csrfmiddlewaretoken"' in after.split("</form>", 1)[0]
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(organizer)
     assert strict.post(_photo_url(photo)).status_code == 403
@@ -186,7 +189,9 @@ POST_MATRIX = {
 
 @pytest.mark.parametrize("persona, expected", POST_MATRIX.items())
 @pytest.mark.parametrize("what", ["photo", "attachment"])
-def test_who_may_remove(request, persona, expected, what, photo, attachment, django_capture_on_commit_callbacks):
+def test_who_may_remove(
+    request, persona, expected, what, photo, attachment, django_capture_on_commit_callbacks
+):
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     url = _photo_url(photo) if what == "photo" else _attachment_url(attachment)
     with django_capture_on_commit_callbacks(execute=True):
@@ -214,7 +219,9 @@ def test_a_photo_of_another_record_is_not_found_through_this_one(world, record, 
     their_file = add_attachment(theirs, other_organizer)
     client = client_for(organizer)
     assert client.post(f"/classes/meetings/{record.pk}/photos/{their_photo.pk}/remove/").status_code == 404
-    assert client.post(f"/classes/meetings/{record.pk}/attachments/{their_file.pk}/remove/").status_code == 404
+    assert (
+        client.post(f"/classes/meetings/{record.pk}/attachments/{their_file.pk}/remove/").status_code == 404
+    )
     assert client.post(_photo_url(their_photo)).status_code == 404
     assert client.post(_attachment_url(their_file)).status_code == 404
     assert client.post(f"/classes/meetings/{record.pk}/photos/999999/remove/").status_code == 404
@@ -239,7 +246,9 @@ def filled(world, organizer, photo, attachment, record):
     from livestreams.models import MeetingPlanReminder
     from livestreams.services.meetings import meeting_plan_save, meeting_rule_save
 
-    meeting_plan_save(user=organizer, organization=world.branch_a, year=2026, quarters={"committee_meeting": [3, 3, 3, 3]})
+    meeting_plan_save(
+        user=organizer, organization=world.branch_a, year=2026, quarters={"committee_meeting": [3, 3, 3, 3]}
+    )
     meeting_rule_save(
         user=organizer, region=world.sub_a, min_minutes=40, min_attendance_percent=60, minutes_required=True
     )
@@ -266,7 +275,9 @@ def test_the_admin_shows_the_files_as_links_to_the_checked_views(staff, filled, 
     assert f"/classes/meetings/{filled.pk}/photos/{photo.pk}.jpg" in record_page
     assert f"/classes/meetings/{filled.pk}/attachments/{attachment.pk}/" in record_page
     listing = client.get("/admin/livestreams/meetingattachment/").content.decode()
-    assert f"/classes/meetings/{filled.pk}/attachments/{attachment.pk}/" in listing and "签到表.pdf" in listing
+    assert (
+        f"/classes/meetings/{filled.pk}/attachments/{attachment.pk}/" in listing and "签到表.pdf" in listing
+    )
     # Read-only: the admin's delete (which would leave the file behind) is not offered.
     assert client.get(f"/admin/livestreams/meetingphoto/{photo.pk}/delete/").status_code == 403
 
