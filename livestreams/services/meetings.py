@@ -5,6 +5,7 @@ quarter ends."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,7 @@ ATTACHMENT_EXTENSIONS = {
     ".png",
 }
 State = MeetingAttendee.State
+logger = logging.getLogger(__name__)
 
 
 def _require_manager(user: User, org: PartyOrganization) -> None:
@@ -279,6 +281,44 @@ def meeting_attachment_add(
     att.full_clean()
     att.save()
     return att
+
+
+def _remove_with_file(*, user: User, item: MeetingPhoto | MeetingAttachment, field: str) -> bool:
+    """Take a photo or an attachment off its record: the row now, its file once the removal is committed (a
+    removal rolled back keeps its file). False when it had already gone (a second click, another tab)."""
+    record = item.record
+    _require_manager(user, record.organization)
+    # Locked, so that two removals at once delete (and announce) once.
+    row = type(item).objects.select_for_update().filter(pk=item.pk, record=record).first()
+    if row is None:
+        return False
+    file = getattr(row, field)
+    name, storage = file.name, file.storage
+    row.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+    # Meeting records keep no audit table; the log says who took what off which record.
+    logger.info(
+        "meeting record %s: %s %s (%s) removed by user %s",
+        record.pk,
+        type(row).__name__,
+        item.pk,
+        name,
+        user.pk,
+    )
+    return True
+
+
+@transaction.atomic
+def meeting_photo_remove(*, user: User, photo: MeetingPhoto) -> bool:
+    """A photo uploaded by mistake, removed by a manager of the record (as for adding one)."""
+    return _remove_with_file(user=user, item=photo, field="image")
+
+
+@transaction.atomic
+def meeting_attachment_remove(*, user: User, attachment: MeetingAttachment) -> bool:
+    """An attachment uploaded by mistake, removed by a manager of the record (as for adding one)."""
+    return _remove_with_file(user=user, item=attachment, field="file")
 
 
 @transaction.atomic

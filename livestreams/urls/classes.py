@@ -26,7 +26,17 @@ urlpatterns = [
     path("classes/meetings/<int:pk>/attendance/", mv.record_attendance, name="meeting_attendance"),
     path("classes/meetings/<int:pk>/photos/", mv.photo_add, name="meeting_photo_add"),
     path("classes/meetings/<int:pk>/photos/<int:photo_pk>.jpg", mv.photo_file, name="meeting_photo"),
+    path(
+        "classes/meetings/<int:pk>/photos/<int:photo_pk>/remove/",
+        mv.photo_remove,
+        name="meeting_photo_remove",
+    ),
     path("classes/meetings/<int:pk>/attachments/", mv.attachment_add, name="meeting_attachment_add"),
+    path(
+        "classes/meetings/<int:pk>/attachments/<int:att_pk>/remove/",
+        mv.attachment_remove,
+        name="meeting_attachment_remove",
+    ),
     path(
         "classes/meetings/<int:pk>/attachments/<int:att_pk>/", mv.attachment_file, name="meeting_attachment"
     ),

@@ -44,8 +44,10 @@ from livestreams.selectors.meetings import (
 )
 from livestreams.services.meetings import (
     meeting_attachment_add,
+    meeting_attachment_remove,
     meeting_attendance_save,
     meeting_photo_add,
+    meeting_photo_remove,
     meeting_plan_save,
     meeting_record_create,
     meeting_record_for_session,
@@ -264,6 +266,36 @@ def attachment_add(request, pk: int):
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("classes:meeting", pk=record.pk)
+
+
+@login_required
+@require_POST
+def photo_remove(request, pk: int, photo_pk: int):
+    """The photo's delete button (confirmed in the page): the managers of the record, as for adding one."""
+    record = _managed_record(request.user, pk)
+    photo = MeetingPhoto.objects.filter(record=record, pk=photo_pk).first()
+    if photo is None:
+        raise Http404
+    if meeting_photo_remove(user=request.user, photo=photo):
+        messages.success(request, _("Photo removed."))
+    else:
+        messages.info(request, _("That photo had already been removed."))
+    return redirect(reverse("classes:meeting", args=[record.pk]) + "#photos")
+
+
+@login_required
+@require_POST
+def attachment_remove(request, pk: int, att_pk: int):
+    """The attachment's delete button (confirmed in the page): the managers of the record."""
+    record = _managed_record(request.user, pk)
+    att = MeetingAttachment.objects.filter(record=record, pk=att_pk).first()
+    if att is None:
+        raise Http404
+    if meeting_attachment_remove(user=request.user, attachment=att):
+        messages.success(request, _("Attachment %(name)s removed.") % {"name": att.name})
+    else:
+        messages.info(request, _("That attachment had already been removed."))
+    return redirect(reverse("classes:meeting", args=[record.pk]) + "#attachments")
 
 
 @login_required
