@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -77,3 +78,20 @@ def _finish(
         fields.update(state=state, **apply())
     model.objects.filter(pk=job.pk).update(**fields)
     return str(state)
+
+
+def import_jobs_cleanup(model: Any, *, stale_after: timedelta, keep_for: timedelta) -> dict[str, int]:
+    """Daily housekeeping of one kind of job: a check that never finished (its worker was killed by the file)
+    is marked failed and its file dropped, as its page already shows it; finished jobs older than `keep_for`
+    are deleted, with the problems they list (names and numbers from the uploaded rows).
+
+    Returns {"failed": n, "deleted": n}. Idempotent: a second run the same day finds nothing to do."""
+    S = model.State
+    now = timezone.now()
+    failed = model.objects.filter(state__in=(S.QUEUED, S.CHECKING), created_at__lt=now - stale_after).update(
+        state=S.FAILED, content=b"", finished_at=now
+    )
+    deleted, _by_model = model.objects.filter(
+        state__in=(S.IMPORTED, S.REFUSED, S.FAILED), created_at__lt=now - keep_for
+    ).delete()
+    return {"failed": failed, "deleted": deleted}

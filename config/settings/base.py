@@ -256,6 +256,9 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 # Seconds an SMTP call may take; also bounds how long an outbox sender can hold a row (hub.emails).
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
 # The outbox (hub.emails): how long a sender holds the rows it claimed, and how often a failure is retried.
+# How long a finished roster or results import (with the problems it lists, which quote the uploaded rows)
+# stays readable on its page before the daily clean-up deletes it.
+HUB_IMPORT_KEEP_DAYS = env_int("HUB_IMPORT_KEEP_DAYS", 90)
 HUB_EMAIL_LEASE_SECONDS = env_int("HUB_EMAIL_LEASE_SECONDS", 300)
 HUB_EMAIL_MAX_ATTEMPTS = env_int("HUB_EMAIL_MAX_ATTEMPTS", 8)
 
@@ -406,6 +409,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sales-pending-images-cleanup": {
         "task": "livestreams.tasks.sales.pending_images_cleanup",
         "schedule": timedelta(hours=1),
+    },
+    "sales-results-imports-cleanup": {
+        "task": "livestreams.tasks.sales.results_imports_cleanup",
+        "schedule": crontab(hour=4, minute=10),
+    },
+    # --- organizations ---
+    "orgs-roster-imports-cleanup": {
+        "task": "partyorgs.tasks.roster_imports_cleanup",
+        "schedule": crontab(hour=4, minute=20),
     },
     # --- dashboards ---
     "dashboards-refresh": {

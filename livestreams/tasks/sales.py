@@ -1,7 +1,13 @@
 """Periodic work of the sales area. Thin: the service does the work and guards against doing it twice."""
 
-from celery import shared_task
+from datetime import timedelta
 
+from celery import shared_task
+from django.conf import settings
+
+from hub.import_jobs import import_jobs_cleanup
+from livestreams.models import ResultsImport
+from livestreams.selectors.sales import IMPORT_STALE_AFTER
 from livestreams.services.sales import pending_images_cleanup as _pending_images_cleanup
 from livestreams.services.sales_import import results_import_run
 from livestreams.services.studios import studio_bookings_release_expired
@@ -25,3 +31,11 @@ def results_import_check(import_id: int) -> str:
 def pending_images_cleanup() -> int:
     """Beat, hourly: delete the product images kept for forms nobody came back to."""
     return _pending_images_cleanup()
+
+
+@shared_task(ignore_result=True)
+def results_imports_cleanup() -> dict[str, int]:
+    """Beat, daily: interrupted checks end as failed (their file dropped), old finished imports go."""
+    return import_jobs_cleanup(
+        ResultsImport, stale_after=IMPORT_STALE_AFTER, keep_for=timedelta(days=settings.HUB_IMPORT_KEEP_DAYS)
+    )
