@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,6 +179,20 @@ def wait_until(predicate, timeout: float = 10, interval: float = 0.1, message: s
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def in_thread(fn, **kwargs):
+    """Run a service outside the thread where Playwright keeps its event loop (it publishes with
+    async_to_sync, which refuses to run beside a running loop)."""
+
+    def run():
+        try:
+            return fn(**kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def client_for(user) -> Client:

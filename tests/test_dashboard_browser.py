@@ -2,13 +2,11 @@
 are no JavaScript errors, and "Live now" follows sessions that start, end and gain viewers without a
 reload. Screenshots go to var/screenshots/."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -18,24 +16,11 @@ from livestreams.services.sessions import session_end, session_start
 from tests import factories as f
 from tests.conftest import browser_login
 from tests.dashboard_fixtures import PERIOD, build_district
+from tests.support import in_thread
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(settings.VAR_DIR) / "screenshots"
 QUERY = "date_from={date_from}&date_to={date_to}".format(**PERIOD)
-
-
-def in_thread(fn, **kwargs):
-    """Run a service outside the thread where Playwright keeps its event loop (it publishes with
-    async_to_sync, which refuses to run beside a running loop)."""
-
-    def run():
-        try:
-            return fn(**kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def upcoming(org, title, visibility=LiveSession.Visibility.AUDIENCE, minutes=5):

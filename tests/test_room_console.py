@@ -97,6 +97,48 @@ def test_a_live_room_without_a_push_says_so_and_a_push_counts_reconnects(live, o
     assert console["stream"]["pushing"] is True and console["stream"]["reconnects"] == 1
 
 
+def test_a_class_the_clock_turns_live_tells_open_rooms_whether_anybody_pushes(world, member):
+    # Issue 15: a room opened before the start learns "waiting for the stream" when the clock turns the
+    # class live without a push (before, only the rooms opened afterwards got stream_state, on connect).
+    from livestreams.services.sessions import session_start
+
+    sessions = [
+        f.LiveSessionFactory(
+            host_organization=world.root_a, audience_orgs=[world.branch_a], playback=playback
+        )
+        for playback in (LiveSession.Playback.HUB, LiveSession.Playback.EXTERNAL)
+    ]
+    hub, external = sessions
+    external.external_url = "https://live.douyin.com/123456"
+    external.save(update_fields=["external_url"])
+    cookie = session_cookie(member)
+
+    def start(session_id):
+        try:
+            return session_start(session_id=session_id)
+        finally:
+            connection.close()
+
+    async def scenario():
+        seen = []
+        for session in sessions:
+            viewer = Reader(socket(path(session), cookie=cookie))
+            await viewer.joined()
+            assert [e for e in await viewer.drain(0.5) if e["type"] == "stream_state"] == []  # scheduled
+            assert await asyncio.to_thread(start, session.pk) is True
+            await viewer.until(lambda e: e["type"] == "status" and e["status"] == "live", timeout=10)
+            seen.append(await viewer.drain(1))
+            await viewer.close()
+        return seen
+
+    after_hub, after_external = run(scenario)
+    assert [e for e in after_hub if e["type"] == "stream_state"] == [
+        {"type": "stream_state", "pushing": False}
+    ]
+    # An external platform's stream is not the hub's to know about: no stream_state.
+    assert [e for e in after_external if e["type"] == "stream_state"] == []
+
+
 def test_end_now_ends_the_class_for_the_viewers(live, organizer, member):
     member_cookie = session_cookie(member)
     client = client_for(organizer)

@@ -11,15 +11,20 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from livestreams.models import LiveSession
+from livestreams.models import LiveSession, StreamPublish
 from livestreams.realtime import live_now_publish, room_publish
 
 S = LiveSession.Status
 
 
 def _announce(session_id: int) -> None:
-    session = LiveSession.objects.only("id", "status", "title", "kind").get(pk=session_id)
+    session = LiveSession.objects.only("id", "status", "title", "kind", "playback").get(pk=session_id)
     room_publish(session_id, {"type": "status", "status": session.status})
+    if session.status == S.LIVE and session.playback == LiveSession.Playback.HUB:
+        # A class goes live by the clock whether or not anybody pushes. Pages opened before learn here
+        # whether to show "waiting for the stream" (issue 15); pages opened later learn it on connect.
+        pushing = StreamPublish.objects.filter(session_id=session_id, ended_at__isnull=True).exists()
+        room_publish(session_id, {"type": "stream_state", "pushing": pushing})
     live_now_publish(
         {
             "type": "session_status",
