@@ -15,6 +15,7 @@ import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -334,6 +335,14 @@ class JsonSocket(AsyncWebsocketConsumer):
         self._flood_warned = 0.0
         with translation.override(self.language):
             await super().websocket_connect(message)
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Disconnected:
+            # The client closed a moment ago and its disconnect has not reached this consumer yet (daphne:
+            # "send on a closed protocol"): there is nobody to send to, and the disconnect follows.
+            log.debug("send on a closed websocket dropped", exc_info=True)
 
     async def send_json(self, obj: dict) -> None:
         await self.send(text_data=_encode(obj))

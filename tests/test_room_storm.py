@@ -307,3 +307,39 @@ def test_a_socket_whose_join_redis_never_took_is_not_kept_present(
     closed, local, count = run(scenario)
     assert closed is not None
     assert local == 1 and count == 1
+
+
+def test_a_heartbeat_rejoin_that_meets_the_sockets_leave_brings_back_no_ghost(public_live, member, organizer):
+    """A heartbeat finds a socket's presence gone (the process stalled) and rejoins it; the rejoins run as
+    tasks, so the socket can leave first. The rejoin must then do nothing: registering the closed socket again
+    would keep its person present forever (heartbeated) and reopen the record their leave just closed."""
+    from livestreams.consumers.fanout import get_fanout
+    from livestreams.models import PresenceInterval
+    from tests.room_helpers import Reader, run, session_cookie, socket
+
+    path = f"/ws/live/{public_live.pk}/"
+    person = rt.user_person(member.pk)
+    cookies = session_cookie(organizer), session_cookie(member)
+
+    async def scenario():
+        staying = Reader(socket(path, cookie=cookies[0]))
+        leaving = Reader(socket(path, cookie=cookies[1]))
+        await staying.joined()
+        await leaving.joined()
+        fanout = get_fanout()
+        room = fanout.rooms[public_live.pk]
+        conn = next(c for c in room.connections if c.person == person)
+        await leaving.close()  # its leave is written and its record closed
+        # What the heartbeat's rejoin task does when it runs after that leave:
+        again, arrived = await fanout.join(conn.sink, public_live.pk, person, conn)
+        registered = conn in room.connections
+        present = await fanout.redis.zscore(rt.presence_key(public_live.pk), person) is not None
+        await staying.close()
+        return again is conn, arrived, registered, present
+
+    same, arrived, registered, present = run(scenario)
+    assert same and arrived is False
+    assert registered is False and present is False
+    assert rt.viewer_count(public_live.pk) == 0
+    row = PresenceInterval.objects.get(session=public_live, user=member)
+    assert row.left_at is not None

@@ -156,6 +156,10 @@ def test_join_and_leave_bursts_while_others_comment_lose_no_comment(live, world,
     finally:
         worker.stop()
 
+    # The logs first: an error there explains any of the failures below.
+    for text in logs:
+        assert "database is locked" not in text, text[-3000:]
+        assert "Traceback" not in text, text[-3000:]
     # Half of the commenters speak in each burst: nobody reaches the rate limit (5 in 10 s).
     assert [r["type"] for r in replies] == ["ack"] * (ROUNDS * COMMENTERS), replies
     assert not [e for e in events if e["type"] == "error"]
@@ -164,7 +168,4 @@ def test_join_and_leave_bursts_while_others_comment_lose_no_comment(live, world,
     # Every joiner was recorded as present, and every record was closed when they left.
     people = PresenceInterval.objects.filter(session=live).exclude(user__in=ghosts)
     assert people.count() == JOINERS + COMMENTERS
-    assert not PresenceInterval.objects.filter(session=live, left_at__isnull=True).exists()
-    for text in logs:
-        assert "database is locked" not in text, text[-3000:]
-        assert "Traceback" not in text, text[-3000:]
+    assert not PresenceInterval.objects.filter(session=live, left_at__isnull=True).exists(), logs[0][-5000:]

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+from autobahn.exception import Disconnected
 from django.conf import settings
 
 from hub.consumers import db
@@ -65,6 +66,8 @@ class Connection:
     session_id: int
     person: str
     conn_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Set once the socket left: a heartbeat's rejoin that was on its way must not bring it back (see heartbeat).
+    left: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -119,8 +122,12 @@ class RoomFanout:
         """Register a socket in a room. Returns the connection and whether the person just arrived
         (their first live connection in the room, on any process)."""
         self._start()
+        if conn is not None and conn.left:
+            return conn, False
         room = self.rooms.get(session_id) or await self._open_room(session_id)
         conn = conn or Connection(sink, session_id, person)
+        if conn.left:  # it left while the room was being opened
+            return conn, False
         added = conn not in room.connections
         room.connections.add(conn)
         room.emptied_at = None
@@ -138,6 +145,7 @@ class RoomFanout:
     async def leave(self, conn: Connection) -> bool:
         """Unregister a socket. Returns whether that was the person's last live connection in the room
         (False too when Redis could not be told: then the presence expires by itself)."""
+        conn.left = True
         room = self.rooms.get(conn.session_id)
         if room is not None:
             room.connections.discard(conn)
@@ -328,6 +336,10 @@ class RoomFanout:
             try:
                 if not conn.sink.deliver_frame(frame, now, oldest):
                     await conn.sink.deliver(message, raws)
+            except Disconnected:
+                # The viewer left a moment ago and the consumer has not heard of it yet (daphne: "send on a
+                # closed protocol"): nobody to deliver to, and its disconnect unregisters it.
+                log.debug("live-room socket closed before delivery", exc_info=True)
             except Exception:
                 log.exception("could not deliver to a live-room socket")
             if i % YIELD_EVERY == 0:
@@ -385,9 +397,13 @@ class RoomFanout:
         # Still open here: their presence expired while this process was stalled; join them again.
         stale = [conns[int(position) - 1] for position in missing or []]
         stale = [c for c in stale if c in getattr(self.rooms.get(c.session_id), "connections", ())]
+        # A socket may leave while its rejoin is on its way (the joins run as tasks, after this point): join()
+        # then leaves it out, and only the sockets still there are told; otherwise the closed socket would be
+        # registered again and heartbeated forever, and its person's record reopened after their leave closed it.
         rejoined = await asyncio.gather(*(self.join(c.sink, c.session_id, c.person, c) for c in stale))
         for conn, (_, arrived) in zip(stale, rejoined, strict=True):
-            await conn.sink.rejoined(arrived)
+            if not conn.left:
+                await conn.sink.rejoined(arrived)
 
 
 def _oldest_comment_id(raws: list[str]) -> int | None:
