@@ -72,7 +72,10 @@ def _load_access(user, session_id: int) -> RoomAccess | None:
 
 @db
 def _history(session, after):
-    return comment_history(session=session, after=after)
+    # The status and slow mode are read again with the history, after the socket was registered: a class
+    # that went live (or a slow mode set) between the access check and the registration is not missed.
+    now = LiveSession.objects.filter(pk=session.pk).values("status", "slow_mode_seconds").first() or {}
+    return comment_history(session=session, after=after), now
 
 
 @db
@@ -136,7 +139,7 @@ class RoomConsumer(JsonSocket):
         after = self._after()
         # A read that started after this socket was registered misses nothing it must have: the sockets of a
         # storm that joined together share it.
-        history = await self.fanout.shared(
+        history, now = await self.fanout.shared(
             ("history", session_id, after), time.monotonic(), lambda: _history(access.session, after)
         )
         count = self.fanout.count(session_id)
@@ -145,8 +148,8 @@ class RoomConsumer(JsonSocket):
             {
                 "type": "welcome",
                 "session_id": session_id,
-                "status": session.status,
-                "slow_mode": session.slow_mode_seconds,
+                "status": now.get("status", session.status),
+                "slow_mode": now.get("slow_mode_seconds", session.slow_mode_seconds),
                 "can_comment": access.can_comment,
                 "can_moderate": access.can_moderate,
                 "muted": access.muted,
