@@ -143,7 +143,8 @@ def _language_checked(language: str) -> str:
 
 def language_refused_message() -> str:
     return str(
-        _("That language is not offered here. Choose one of: %(languages)s.") % {"languages": language_names()}
+        _("That language is not offered here. Choose one of: %(languages)s.")
+        % {"languages": language_names()}
     )
 
 

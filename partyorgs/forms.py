@@ -232,8 +232,14 @@ class ProfileForm(forms.Form):
         label=_("Language"),
         required=False,
         choices=lambda: [
-            ("", _("The site's language (%(name)s)") % {"name": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]}),
+            (
+                "",
+                _("The site's language (%(name)s)")
+                % {"name": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]},
+            ),
             *settings.LANGUAGES,
         ],
-        help_text=_("The hub's pages after you sign in, your emails and your text messages are in this language."),
+        help_text=_(
+            "The hub's pages after you sign in, your emails and your text messages are in this language."
+        ),
     )

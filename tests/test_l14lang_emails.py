@@ -94,8 +94,14 @@ def test_class_emails_reach_each_member_in_the_language_they_chose(transactional
     }
     english = {subject_of(m): m for m in handler.to("en@example.com")}
     chinese = {subject_of(m): m for m in handler.to("zh@example.com")}
-    assert sorted(english) == ["New class: 学习二十大精神", "Reminder: the class “学习二十大精神” starts at " + _when(pc)]
-    assert sorted(chinese) == ["提醒：课程《学习二十大精神》将于 " + _when(pc) + " 开始", "新课程：学习二十大精神"]
+    assert sorted(english) == [
+        "New class: 学习二十大精神",
+        "Reminder: the class “学习二十大精神” starts at " + _when(pc),
+    ]
+    assert sorted(chinese) == [
+        "提醒：课程《学习二十大精神》将于 " + _when(pc) + " 开始",
+        "新课程：学习二十大精神",
+    ]
     reminder_en = english["Reminder: the class “学习二十大精神” starts at " + _when(pc)]
     assert "It starts in" in text_of(reminder_en) and "Open the live room:" in text_of(reminder_en)
     assert "距开始还有" not in text_of(reminder_en) and 'lang="en"' in html_of(reminder_en)

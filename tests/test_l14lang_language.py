@@ -164,7 +164,9 @@ def test_opening_the_switcher_changes_nothing(member):
     assert member.language == ""
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/no-such-page/", "javascript:x"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/no-such-page/", "javascript:x"]
+)
 def test_the_switcher_goes_back_only_to_a_page_of_the_hub(member, target):
     r = client_for(member).post("/i18n/setlang/", {"language": "en", "next": target})
     assert r.status_code == 302 and r["Location"] == "/"
@@ -253,7 +255,9 @@ def test_signing_in_brings_the_stored_language_to_a_new_browser(member):
 def test_signing_in_without_a_stored_language_leaves_the_browsers(member):
     c = Client()
     c.cookies[COOKIE] = "en"
-    r = c.post("/accounts/login/", {"login": member.email, "password": "pw-for-tests-123", "next": "/accounts/"})
+    r = c.post(
+        "/accounts/login/", {"login": member.email, "password": "pw-for-tests-123", "next": "/accounts/"}
+    )
     assert r.status_code == 302 and COOKIE not in r.cookies
     assert "My account" in c.get("/accounts/").content.decode()
 
@@ -262,7 +266,9 @@ def test_a_stored_chinese_wins_over_an_english_browser(member):
     user_language_set(user=member, language="zh-hans")
     c = Client()
     c.cookies[COOKIE] = "en"
-    r = c.post("/accounts/login/", {"login": member.email, "password": "pw-for-tests-123", "next": "/accounts/"})
+    r = c.post(
+        "/accounts/login/", {"login": member.email, "password": "pw-for-tests-123", "next": "/accounts/"}
+    )
     assert r.cookies[COOKIE].value == "zh-hans"
     assert "我的账户" in c.get("/accounts/").content.decode()
 
