@@ -113,6 +113,13 @@ def test_the_switcher_stores_a_signed_in_persons_choice(member):
     assert "My profile" in html and "我的资料" not in html
 
 
+def test_the_choice_outlives_a_browser_restart(member):
+    r = client_for(member).post("/i18n/setlang/", {"language": "en", "next": "/accounts/"})
+    assert r.cookies[COOKIE]["max-age"] == 365 * 24 * 3600
+    r = Client().post("/accounts/login/", {"login": english(member).email, "password": "pw-for-tests-123"})
+    assert r.cookies[COOKIE]["max-age"] == 365 * 24 * 3600
+
+
 def test_switching_back_to_chinese_stores_chinese(member):
     c = client_for(english(member))
     r = c.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/"})
