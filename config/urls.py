@@ -3,8 +3,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from hub.views import language_set
+
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, extended: a signed-in person's choice is also stored on the account.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("hub.urls")),
     path("accounts/", include("allauth.urls")),

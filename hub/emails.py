@@ -30,6 +30,8 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from hub.language import user_language
+
 logger = logging.getLogger(__name__)
 
 # Rows claimed per round: a round must finish well within the lease (see emails_deliver).
@@ -37,9 +39,9 @@ CLAIM_BATCH = 50
 
 
 def email_language(recipient=None) -> str:
-    """The language to write to a recipient in: the user's preferred language when the user model has one
-    (it has none today), else the site's language (zh-hans). An address without an account gets the site's."""
-    return getattr(recipient, "language", "") or settings.LANGUAGE_CODE
+    """The language to write to a recipient in: the language the user chose (User.language), else the site's
+    (zh-hans). An address without an account gets the site's."""
+    return user_language(recipient)
 
 
 def email_render(*, template: str, context: dict, language: str) -> tuple[str, str, str]:

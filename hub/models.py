@@ -36,6 +36,7 @@ class User(AbstractUser):
 
     Both are unique when set and NULL when not (never ""), so that many people can have neither of one kind.
     `phone` is stored in E.164 form (+8613812345678); `phone_verified` says an SMS code proved it.
+    `language` is the one they chose (hub.language.user_language reads it).
     """
 
     username = None
@@ -45,6 +46,9 @@ class User(AbstractUser):
     name = models.CharField(_("name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, unique=True, null=True, blank=True)
     phone_verified = models.BooleanField(_("mobile phone verified"), default=False)
+    # The language of the pages after sign-in, of emails and of text messages; blank: the site's (zh-hans).
+    # Written by hub.services.user_language_set (the language switcher, the profile page).
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub.language import language_names, language_valid
 from hub.models import Notification, User
 from hub.sms import phone_normalize
 
@@ -122,8 +123,38 @@ def user_create_by_phone(*, phone: str, name: str = "") -> User:
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, name: str) -> User:
+def user_profile_update(*, user: User, name: str, language: str | None = None) -> User:
+    """The profile page: the name, and the language when given (None leaves it as it is)."""
+    fields = ["name"]
+    if language is not None:
+        user.language = _language_checked(language)
+        fields.append("language")
     user.name = name.strip()
     user.full_clean(exclude=["password"], validate_unique=False)
-    user.save(update_fields=["name"])
+    user.save(update_fields=fields)
+    return user
+
+
+def _language_checked(language: str) -> str:
+    if language and not language_valid(language):
+        raise ValidationError({"language": language_refused_message()}, code="language")
+    return language
+
+
+def language_refused_message() -> str:
+    return str(
+        _("That language is not offered here. Choose one of: %(languages)s.")
+        % {"languages": language_names()}
+    )
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """Store the language the user reads the hub in: one of settings.LANGUAGES, or "" for the site's. Their
+    emails and text messages follow it, and signing in on another device brings it there. Raises
+    ValidationError (nothing stored) for anything else. Only this field is written: the switcher calls it
+    on every switch, whatever else of the account may be incomplete."""
+    user.language = _language_checked(language)
+    User._meta.get_field("language").clean(user.language, user)
+    user.save(update_fields=["language"])
     return user

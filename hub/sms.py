@@ -12,6 +12,10 @@
 partyorgs.adapters, the public room's phone sign-up); the forms that lead to one first call
 `sms_code_allowed(request, phone)`: limits per number and per client address (ACCOUNT_RATE_LIMITS["sms_code"]).
 
+Texts are written in the recipient's language (`sms_language`: the language the account with the number
+chose, else the site's). AliyunBackend sends the approved template of each kind instead of the text: those
+templates are fixed server-side (approved by Aliyun one by one), so what it sends does not follow the language.
+
 `phone_normalize(raw)` turns what people type into the stored E.164 form (+8613812345678) or raises
 ValidationError with a message for them; every form that takes a number uses it.
 """
@@ -37,6 +41,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
@@ -192,15 +197,32 @@ def sms_send(*, phone: str, text: str, params: dict[str, str] | None = None, tem
     backend.send(Sms(phone=phone_normalize(phone), text=text, params=dict(params or {}), template=template))
 
 
-def sms_code_text(code: str) -> str:
-    """The text of a code message (providers with approved templates send theirs with {"code": code})."""
+def sms_language(*, phone: str, user: Any = None) -> str:
+    """The language of a text message to `phone`: the language its recipient chose (`user` when the caller
+    knows who it is for, else the account that has this number), else the site's. A number without an
+    account gets the site's language, whatever the language of the page that asked for the message."""
+    from hub.language import user_language
+    from hub.models import User
+
+    if user is None:
+        try:
+            user = User.objects.filter(phone=phone_normalize(phone)).first()
+        except ValidationError:
+            user = None
+    return user_language(user)
+
+
+def sms_code_text(code: str, *, language: str | None = None) -> str:
+    """The text of a code message in `language` (the active one when None); providers with approved
+    templates send theirs with {"code": code} instead."""
     minutes = max(1, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60)
-    return str(
-        _(
-            "%(site)s verification code: %(code)s. It expires in %(minutes)s minutes. Do not share it with anyone."
+    with translation.override(language or translation.get_language()):
+        return str(
+            _(
+                "%(site)s verification code: %(code)s. It expires in %(minutes)s minutes. Do not share it with anyone."
+            )
+            % {"site": settings.HUB_SITE_NAME, "code": code, "minutes": minutes}
         )
-        % {"site": settings.HUB_SITE_NAME, "code": code, "minutes": minutes}
-    )
 
 
 def sms_code_allowed(request: Any, phone: str) -> bool:
@@ -212,6 +234,9 @@ def sms_code_allowed(request: Any, phone: str) -> bool:
     return bool(ratelimit.consume(request, action="sms_code", key=phone_normalize(phone)))
 
 
-def sms_code_send(*, phone: str, code: str) -> None:
-    """Send a sign-in or verification code (after sms_code_allowed said yes)."""
-    sms_send(phone=phone, text=sms_code_text(code), params={"code": code})
+def sms_code_send(*, phone: str, code: str, user: Any = None) -> None:
+    """Send a sign-in or verification code (after sms_code_allowed said yes), in the recipient's language
+    (sms_language: `user`, or the account with this number). Aliyun sends its approved template instead, the
+    same for everyone: its templates are fixed and approved server-side, one per kind of message."""
+    language = sms_language(phone=phone, user=user)
+    sms_send(phone=phone, text=sms_code_text(code, language=language), params={"code": code})

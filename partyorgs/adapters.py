@@ -8,7 +8,9 @@ from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
+from django.utils import translation
 
+from hub.language import language_cookie_set, user_language
 from hub.models import User
 from hub.redirects import is_hub_path
 from hub.services import user_phone_set
@@ -61,6 +63,18 @@ class AccountAdapter(DefaultAccountAdapter):
     def format_email_subject(self, subject):
         return f"[{settings.HUB_SITE_NAME}] {subject}"
 
+    def post_login(self, request, user, **kwargs):
+        """Signing in brings the account's language to this browser: a member who chose English sees English
+        on a new phone (and the "signed in" message is in it already). Without a stored choice the browser's
+        language stays as it is."""
+        if not user.language:
+            return super().post_login(request, user, **kwargs)
+        language = user_language(user)
+        with translation.override(language):
+            response = super().post_login(request, user, **kwargs)
+        language_cookie_set(response, language)
+        return response
+
     def is_safe_url(self, url):
         # Every sign-in path (password, SMS code, WeChat) follows `next` by the hub's one rule.
         return self.request is not None and is_hub_path(self.request, url or "")
@@ -86,7 +100,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user, phone, code, **kwargs):
         # The form that led here counted it against the limits (partyorgs.phone.sms_codes_left).
         try:
-            sms_code_send(phone=phone, code=code)
+            # In the language of the account the code is for (a new number of a signed-in person: theirs).
+            sms_code_send(phone=phone, code=code, user=user)
         except SmsError:
             # The provider refused or is down: said on the next page, logged for the operators; never a 500.
             log.exception("SMS code to %s not sent", phone)

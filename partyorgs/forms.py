@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.forms import SignupForm
 from allauth.core import context
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from hub.sms import phone_normalize
@@ -225,5 +226,20 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_(
             "Your real name, as your branch knows you: it is shown with your comments and in attendance lists."
+        ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=lambda: [
+            (
+                "",
+                _("The site's language (%(name)s)")
+                % {"name": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]},
+            ),
+            *settings.LANGUAGES,
+        ],
+        help_text=_(
+            "The hub's pages after you sign in, your emails and your text messages are in this language."
         ),
     )

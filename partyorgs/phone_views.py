@@ -14,11 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from hub.forms_utils import form_add_service_errors
+from hub.language import language_cookie_set, user_language
 from hub.models import User
 from hub.redirects import next_url
 from hub.services import user_create_by_phone, user_profile_update
@@ -41,15 +43,23 @@ log = logging.getLogger(__name__)
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, initial={"name": request.user.name})
+    user = request.user
+    form = ProfileForm(request.POST or None, initial={"name": user.name, "language": user.language})
     if request.method == "POST" and form.is_valid():
         try:
-            user_profile_update(user=request.user, name=form.cleaned_data["name"])
+            user_profile_update(
+                user=user, name=form.cleaned_data["name"], language=form.cleaned_data["language"]
+            )
         except ValidationError as exc:
             form_add_service_errors(form, exc, field="name")
         else:
-            messages.success(request, _("Your profile was saved."))
-            return redirect("partyorgs:profile")
+            # The pages switch to the chosen language at once (the site's when the choice is blank).
+            language = user_language(user)
+            with translation.override(language):
+                messages.success(request, _("Your profile was saved."))
+            response = redirect("partyorgs:profile")
+            language_cookie_set(response, language)
+            return response
     return render(request, "partyorgs/profile.html", {"form": form})
 
 

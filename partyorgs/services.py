@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub.emails import email_queue
+from hub.language import user_language
 from hub.models import User
 from hub.sms import phone_normalize, sms_send
 from partyorgs.models import (
@@ -101,9 +102,10 @@ def invitation_link(invitation: Invitation, base_url: str = "") -> str:
     )
 
 
-def _invitation_sms_text(invitation: Invitation, *, user: User, link: str) -> str:
-    """The text message, in the site's language (the recipient has no account, hence no language yet)."""
-    with translation.override(settings.LANGUAGE_CODE):
+def _invitation_sms_text(invitation: Invitation, *, user: User, link: str, recipient: User | None) -> str:
+    """The text message, in the language of the account that has the number when it chose one (someone
+    invited to one more role), else in the site's (a newcomer has no account, hence no language yet)."""
+    with translation.override(user_language(recipient)):
         return _(
             "%(inviter)s invites you to %(site)s as %(role)s of %(scope)s. Open this link within %(days)s days "
             "to join: %(link)s"
@@ -183,7 +185,7 @@ def invitation_create(
     invitation.save()
     link = invitation_link(invitation, base_url)
     if phone:
-        text = _invitation_sms_text(invitation, user=user, link=link)
+        text = _invitation_sms_text(invitation, user=user, link=link, recipient=existing)
         # Providers with approved templates get the invitation template's variables.
         params = {"scope": str(invitation.scope)[:35], "link": link}
         # After commit, robust: a provider that fails is logged and the inviter can still share the link.

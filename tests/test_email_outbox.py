@@ -63,8 +63,8 @@ def test_a_committed_change_has_its_email_waiting_until_sent_once(db, organizer,
 
 
 def test_the_email_is_in_the_recipients_language_not_the_senders(db, organizer, world):
-    """The user model has no preferred language, so every recipient gets the site's language (zh-hans),
-    whatever language the organizer's page was in."""
+    """An address without an account gets the site's language (zh-hans), whatever language the organizer's
+    page was in (a user's own choice: tests/test_l14lang_emails.py)."""
     with translation.override("en"):
         invitation_create(
             user=organizer, email="a@example.com", role_kind="member", organization=world.branch_a

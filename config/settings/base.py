@@ -285,6 +285,9 @@ CSRF_FAILURE_VIEW = "hub.errors.csrf_failure"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language cookie outlives a browser restart (Django's default ends with the browser session while the
+# sign-in lasts two weeks): the choice made with the switcher or brought by signing in stays (hub.language).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

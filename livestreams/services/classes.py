@@ -152,7 +152,7 @@ def _notify_audience(
     if not sessions:
         return
     first = sessions[0]
-    users = {u.pk: u for u in audience_users(first).only("id", "email", "is_active")}
+    users = {u.pk: u for u in audience_users(first).only("id", "email", "is_active", "language")}
     for u in extra_users:
         users.setdefault(u.pk, u)
     if not users:
@@ -309,7 +309,7 @@ def party_class_update(*, user: User, party_class: PartyClass, details: ClassDet
     class_scope_check(user=user, details=details)
     _check_details(details)
     pc = PartyClass.objects.get(pk=session.pk)
-    before_users = list(audience_users(session).only("id", "email", "is_active"))
+    before_users = list(audience_users(session).only("id", "email", "is_active", "language"))
     moved = (session.starts_at, session.ends_at) != (details.starts_at, details.ends_at)
     _apply(session, pc, details)
     if details.cover is not None:

@@ -234,7 +234,8 @@ def _send_batch(now: datetime, batch_size: int) -> int:
             Reminder.objects.filter(pk__in=ids, state=R.PENDING).update(state=state, claimed_at=now)
         user_ids = {r.user_id for rs in send.values() for r in rs}
         users = {
-            u.pk: u for u in User.objects.filter(pk__in=user_ids).only("id", "email", "name", "is_active")
+            u.pk: u
+            for u in User.objects.filter(pk__in=user_ids).only("id", "email", "name", "is_active", "language")
         }
         with override(settings.LANGUAGE_CODE):
             for sid, rs in send.items():
