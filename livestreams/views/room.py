@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from csp.decorators import csp_update
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +24,7 @@ from livestreams.selectors.room import is_muted, public_name, room_comments
 from livestreams.services.room import COMMENT_MAX_LENGTH, SLOW_MODE_MAX_SECONDS, RoomError, comment_post
 from livestreams.views import room_parts  # noqa: F401  (the parts register on import)
 from livestreams.views.room_registry import room_page_parts
+from livestreams.watch import EMBED_HOSTS
 
 
 class CommentForm(forms.Form):
@@ -43,6 +45,8 @@ class _SignIn(Exception):
     pass
 
 
+# A sales session on Bilibili plays in the platform's player: the room may frame those hosts, and only them.
+@csp_update({"frame-src": list(EMBED_HOSTS)})
 def room(request, pk: int):
     try:
         session, can_manage = _session_or_login(request, pk)
