@@ -1,6 +1,6 @@
 """The Content-Security-Policy header (django-csp), with the two parts that are not fixed in settings.
 
-settings.CONTENT_SECURITY_POLICY holds the policy itself (docs/deployment.md explains each directive). This
+settings.CONTENT_SECURITY_POLICY holds the policy itself (docs/security.md explains each directive). This
 middleware adds, per response:
 
 - the media server's origin to media-src and connect-src, when HUB_HLS_BASE_URL or HUB_MEDIA_REPLAY_BASE_URL
@@ -9,6 +9,8 @@ middleware adds, per response:
 - ws:// or wss:// to the host the page came from, for the sockets under /ws/. CSP Level 3 lets 'self' match
   them, but older WebKit (iOS WeChat before Safari 15.4) does not, so it is named. The host is one Django
   has already checked against ALLOWED_HOSTS.
+
+A view adds what only it needs with `csp_allow` (the live room: the platforms' players, a replay elsewhere).
 """
 
 from __future__ import annotations
@@ -44,6 +46,16 @@ def media_origins() -> tuple[str, ...]:
     return _media_origins(
         settings.HUB_HLS_BASE_URL, settings.HUB_MEDIA_REPLAY_BASE_URL, settings.HUB_PUBLIC_URL
     )
+
+
+def csp_allow(response: HttpResponseBase, sources: dict[str, list[str]]) -> HttpResponseBase:
+    """Adds sources to directives of this one response's policy, e.g. the live room's player hosts. The same
+    per-response update django-csp's @csp_update decorator makes, for what a view knows only while it runs."""
+    update = dict(getattr(response, "_csp_update", None) or {})
+    for directive, values in sources.items():
+        update[directive] = [*update.get(directive, []), *values]
+    response._csp_update = update  # type: ignore[attr-defined]
+    return response
 
 
 def _socket_origin(request: HttpRequest) -> list[str]:

@@ -8,6 +8,7 @@ no role), staff (hub staff), and other_organizer (the same roles in subdistrict 
 from __future__ import annotations
 
 import os
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -192,6 +193,15 @@ def csp_violations():
     return []
 
 
+def _as_function(expression: str) -> str:
+    """Playwright's wait_for_function re-evaluates a bare expression with eval() on every poll, which the policy
+    refuses ('unsafe-eval'); a function is evaluated once and then called, which the policy allows."""
+    text = expression.strip()
+    if text.startswith(("function", "async ")) or re.match(r"^(\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>", text):
+        return expression
+    return f"() => ({expression})"
+
+
 def _guard_csp(context, violations: list[str]):
     context.add_init_script(CSP_REPORTER)
     context.on(
@@ -208,7 +218,7 @@ def browser(monkeypatch, csp_violations):
 
     Every context and page it opens is watched for Content-Security-Policy violations: the test fails on any
     (the product is fixed, not the policy loosened)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Frame, Page, sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
@@ -224,6 +234,15 @@ def browser(monkeypatch, csp_violations):
 
         monkeypatch.setattr(b, "new_context", guarded_new_context)
         monkeypatch.setattr(b, "new_page", guarded_new_page)
+        for owner in (Page, Frame):
+            wait = owner.wait_for_function
+            monkeypatch.setattr(
+                owner,
+                "wait_for_function",
+                lambda self, expression, *a, _wait=wait, **kw: _wait(
+                    self, _as_function(expression), *a, **kw
+                ),
+            )
         yield b
         b.close()
     assert csp_violations == [], "the Content-Security-Policy refused:\n" + "\n".join(csp_violations)

@@ -127,7 +127,9 @@ def test_a_host_not_allowed_gets_its_400_with_the_policy_not_a_500(world):
     assert policy_of(response)["connect-src"] == ["'self'"]
 
 
-def test_a_media_server_on_its_own_origin_is_allowed_for_video_and_nothing_else(world, live, member, settings):
+def test_a_media_server_on_its_own_origin_is_allowed_for_video_and_nothing_else(
+    world, live, member, settings
+):
     """The origin comes from the settings that build the links (livestreams/playback.py), nothing to add."""
     settings.HUB_HLS_BASE_URL = "https://media.example.cn:8443/hls/"
     settings.HUB_MEDIA_REPLAY_BASE_URL = "https://replays.example.cn/replays/"
@@ -136,6 +138,24 @@ def test_a_media_server_on_its_own_origin_is_allowed_for_video_and_nothing_else(
     assert policy["media-src"] == ["'self'", "blob:", *expected]
     assert policy["connect-src"] == ["'self'", "ws://testserver", *expected]
     assert policy["script-src"] == ["'self'"] and policy["img-src"] == ["'self'", "data:", "blob:"]
+
+
+@pytest.mark.parametrize(
+    ("replay", "connect"),
+    [("https://cdn.example.org/class-1.mp4", False), ("https://cdn.example.org/class-1/index.m3u8", True)],
+)
+def test_a_replay_linked_on_another_site_may_play_in_that_room_only(world, member, replay, connect):
+    ended = f.LiveSessionFactory(
+        host_organization=world.root_a,
+        status=LiveSession.Status.ENDED,
+        audience_orgs=[world.branch_a],
+        replay_url=replay,
+    )
+    client = client_for(member)
+    policy = policy_of(client.get(f"/live/{ended.pk}/"))
+    assert policy["media-src"] == ["'self'", "blob:", "https://cdn.example.org"]
+    assert ("https://cdn.example.org" in policy["connect-src"]) is connect
+    assert "https://cdn.example.org" not in policy_of(client.get("/"))["media-src"]
 
 
 def test_media_behind_the_hubs_own_proxy_adds_no_origin(world, settings):

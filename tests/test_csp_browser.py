@@ -5,11 +5,16 @@ the test on any, tests/conftest.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
 
 from livestreams.models import LiveSession
 from tests import factories as f
 from tests.conftest import browser_login
+from tests.test_sales_growth import _result
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +97,9 @@ def test_the_admin_and_its_organization_tree_work_under_the_policy(browser, hub_
     page.wait_for_function("!document.getElementById('main').classList.contains('shifted')")
 
 
-def test_sign_in_the_calendar_and_the_language_switch_work_under_the_policy(browser, hub_server, world, member):
+def test_sign_in_the_calendar_and_the_language_switch_work_under_the_policy(
+    browser, hub_server, world, member
+):
     page = browser.new_page(locale="zh-CN", **PHONE)
     page.goto(hub_server.url + "/accounts/login/")
     page.get_by_label("电子邮件").fill("member@example.com")
@@ -111,3 +118,22 @@ def test_sign_in_the_calendar_and_the_language_switch_work_under_the_policy(brow
     page.select_option("#lang-select", "en")
     page.wait_for_function("document.documentElement.lang === 'en'")
 
+
+def test_the_growth_charts_tooltip_shows_under_the_policy(browser, hub_server, world, merchant):
+    """ECharts' own tooltip markup is styled inline; sales_history.js writes it with classes instead."""
+    today = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    _result(world.enterprise_a, today - timedelta(days=31), "800.00", 8)
+    _result(world.enterprise_a, today, "1300.00", 13)
+    page = browser_login(browser, hub_server, merchant, **PHONE).new_page()
+    page.goto(hub_server.url + "/sales/history/")
+    expect(page.locator("#growth-chart[data-ready='1'] canvas")).to_have_count(1)
+    page.evaluate(
+        """() => {
+          const chart = echarts.getInstanceByDom(document.getElementById('growth-chart'));
+          const last = chart.getOption().series[0].data.length - 1;  // this month
+          chart.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: last });
+        }"""
+    )
+    tip = page.locator("#growth-chart .chart-tip-row")
+    expect(tip.first).to_contain_text("1300")
+    assert tip.first.locator(".chart-tip-value").evaluate("e => getComputedStyle(e).paddingLeft") == "16px"

@@ -335,14 +335,16 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (django-csp; docs/deployment.md says what each directive allows and why). Scripts and
+# Content-Security-Policy (django-csp; docs/security.md says what each directive allows and why). Scripts and
 # styles come only from the hub's own files: markup that slips into a page cannot run script, nor restyle it.
 # hub.csp.HubCSPMiddleware adds the media server's origin (from HUB_HLS_BASE_URL and HUB_MEDIA_REPLAY_BASE_URL)
 # to media-src and connect-src, and ws(s):// to the page's host; the live room adds the embeddable players'
-# hosts (livestreams.watch.EMBED_HOSTS) to frame-src.
+# hosts (livestreams.watch.EMBED_HOSTS) to frame-src, and the origin of a replay linked on another site.
 _wechat_authorize = urlsplit(SOCIALACCOUNT_PROVIDERS["weixin"]["AUTHORIZE_URL"])
 if _wechat_authorize.scheme != "https" or not _wechat_authorize.netloc:
-    raise ImproperlyConfigured("HUB_WECHAT_AUTHORIZE_URL must be an https:// address (WeChat's authorize page).")
+    raise ImproperlyConfigured(
+        "HUB_WECHAT_AUTHORIZE_URL must be an https:// address (WeChat's authorize page)."
+    )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
