@@ -350,7 +350,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        # data: and blob: for images the pages make themselves (ECharts' picture export, previews).
+        # data: and blob: for pictures a page makes itself (a chart exported, an upload previewed): no page does
+        # today, and an image cannot run script.
         "img-src": ["'self'", "data:", "blob:"],
         # hls.js plays through Media Source Extensions (blob: URLs) and transmuxes in a blob: worker.
         "media-src": ["'self'", "blob:"],
