@@ -13,7 +13,7 @@ What the platforms allow (2026):
 - 抖音, 快手, 淘宝直播, 视频号, 京东: no embeddable live player for other sites (their live pages refuse to be
   framed, 视频号 plays inside WeChat only): a link out.
 
-If the site ever sends a Content-Security-Policy, its frame-src must list EMBED_HOSTS (docs/development.md).
+The live room's Content-Security-Policy lets it frame EMBED_HOSTS and nothing else (livestreams/views/room.py).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ no role), staff (hub staff), and other_organizer (the same roles in subdistrict 
 from __future__ import annotations
 
 import os
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -171,17 +172,80 @@ def celery_worker(transactional_db):
 # --- Browser ------------------------------------------------------------------------------------
 
 
+# Every page and frame reports what the Content-Security-Policy refused as a console error the guard
+# recognises (chromium also logs its own "Refused to ..." line; this one names the directive and the source).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.effectiveDirective + " refused " + (e.blockedURI || "inline") +
+    " in " + e.documentURI + " (" + (e.sourceFile || "") + ":" + e.lineNumber + ") " + (e.sample || ""));
+}, true);
+"""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
 @pytest.fixture
-def browser(monkeypatch):
+def csp_violations():
+    """What the Content-Security-Policy refused in the test's browser pages. The browser fixture fails the test
+    when anything is left in it; a test that provokes a violation on purpose checks it and clears it."""
+    return []
+
+
+def _as_function(expression: str) -> str:
+    """Playwright's wait_for_function re-evaluates a bare expression with eval() on every poll, which the policy
+    refuses ('unsafe-eval'); a function is evaluated once and then called, which the policy allows."""
+    text = expression.strip()
+    if text.startswith(("function", "async ")) or re.match(r"^(\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>", text):
+        return expression
+    return f"() => ({expression})"
+
+
+def _guard_csp(context, violations: list[str]):
+    context.add_init_script(CSP_REPORTER)
+    context.on(
+        "console",
+        lambda msg: violations.append(msg.text) if _is_csp_violation(msg.text) else None,
+    )
+    return context
+
+
+@pytest.fixture
+def browser(monkeypatch, csp_violations):
     """Debian's chromium driven by Playwright. Playwright's sync API keeps an event loop running in this
-    thread, so Django's async-safety check is lifted for the test process only while a browser is open."""
-    from playwright.sync_api import sync_playwright
+    thread, so Django's async-safety check is lifted for the test process only while a browser is open.
+
+    Every context and page it opens is watched for Content-Security-Policy violations: the test fails on any
+    (the product is fixed, not the policy loosened)."""
+    from playwright.sync_api import Frame, Page, sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        new_context = b.new_context
+
+        def guarded_new_context(*args, **kwargs):
+            return _guard_csp(new_context(*args, **kwargs), csp_violations)
+
+        def guarded_new_page(*args, **kwargs):
+            # Like Browser.new_page: a page in a context of its own (closed with the browser).
+            return guarded_new_context(*args, **kwargs).new_page()
+
+        monkeypatch.setattr(b, "new_context", guarded_new_context)
+        monkeypatch.setattr(b, "new_page", guarded_new_page)
+        for owner in (Page, Frame):
+            wait = owner.wait_for_function
+            monkeypatch.setattr(
+                owner,
+                "wait_for_function",
+                lambda self, expression, *a, _wait=wait, **kw: _wait(
+                    self, _as_function(expression), *a, **kw
+                ),
+            )
         yield b
         b.close()
+    assert csp_violations == [], "the Content-Security-Policy refused:\n" + "\n".join(csp_violations)
 
 
 def browser_login(browser, server, user, *, locale: str = "zh-CN", **context_args):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.weixin",
     "django_htmx",
+    "csp",
     "treebeard",
     "hub",
     "partyorgs",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hub.csp.HubCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -339,6 +341,36 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp; docs/security.md says what each directive allows and why). Scripts and
+# styles come only from the hub's own files: markup that slips into a page cannot run script, nor restyle it.
+# hub.csp.HubCSPMiddleware adds the media server's origin (from HUB_HLS_BASE_URL and HUB_MEDIA_REPLAY_BASE_URL)
+# to media-src and connect-src, and ws(s):// to the page's host; the live room adds the embeddable players'
+# hosts (livestreams.watch.EMBED_HOSTS) to frame-src, and the origin of a replay linked on another site.
+_wechat_authorize = urlsplit(SOCIALACCOUNT_PROVIDERS["weixin"]["AUTHORIZE_URL"])
+if _wechat_authorize.scheme != "https" or not _wechat_authorize.netloc:
+    raise ImproperlyConfigured(
+        "HUB_WECHAT_AUTHORIZE_URL must be an https:// address (WeChat's authorize page)."
+    )
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: and blob: for pictures a page makes itself (a chart exported, an upload previewed): no page does
+        # today, and an image cannot run script.
+        "img-src": ["'self'", "data:", "blob:"],
+        # hls.js plays through Media Source Extensions (blob: URLs) and transmuxes in a blob: worker.
+        "media-src": ["'self'", "blob:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # Like X_FRAME_OPTIONS = "DENY": no site frames the hub, not even the hub.
+        "frame-ancestors": ["'none'"],
+        # Forms post to the hub; WeChat sign-in's confirmation form is redirected on to WeChat's authorize page.
+        "form-action": ["'self'", f"https://{_wechat_authorize.netloc}"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

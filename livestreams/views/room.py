@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from hub.csp import csp_allow, origin_of
 from livestreams.consumers.room import VIEWER_COOKIE, VIEWER_COOKIE_SALT
 from livestreams.models import LiveSession
 from livestreams.permissions import get_session_for_user, in_audience
@@ -23,6 +25,7 @@ from livestreams.selectors.room import is_muted, public_name, room_comments
 from livestreams.services.room import COMMENT_MAX_LENGTH, SLOW_MODE_MAX_SECONDS, RoomError, comment_post
 from livestreams.views import room_parts  # noqa: F401  (the parts register on import)
 from livestreams.views.room_registry import room_page_parts
+from livestreams.watch import EMBED_HOSTS
 
 
 class CommentForm(forms.Form):
@@ -41,6 +44,19 @@ def _session_or_login(request, pk: int) -> tuple[LiveSession, bool]:
 
 class _SignIn(Exception):
     pass
+
+
+def _allow_the_players(response, *, replay_url: str | None) -> None:
+    """What the room's Content-Security-Policy adds to the hub's (hub/csp.py): a sales session on Bilibili plays
+    in the platform's player, so the room may frame those hosts and only them; a replay an organizer linked on
+    another site plays in the room's video (hls.js fetches a playlist and its segments)."""
+    sources: dict[str, list[str]] = {"frame-src": list(EMBED_HOSTS)}
+    replay_origin = origin_of(replay_url or "")
+    if replay_origin:
+        sources["media-src"] = [replay_origin]
+        if urlsplit(replay_url or "").path.endswith(".m3u8"):
+            sources["connect-src"] = [replay_origin]
+    csp_allow(response, sources)
 
 
 def room(request, pk: int):
@@ -92,6 +108,7 @@ def room(request, pk: int):
             **parts["context"],
         },
     )
+    _allow_the_players(response, replay_url=config["replayUrl"])
     if not request.user.is_authenticated and not request.get_signed_cookie(
         VIEWER_COOKIE, default=None, salt=VIEWER_COOKIE_SALT
     ):

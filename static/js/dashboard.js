@@ -14,6 +14,7 @@
   var compact = new Intl.NumberFormat(lang, { notation: "compact", maximumFractionDigits: 1 });
   var money = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   var one = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  var number = new Intl.NumberFormat(lang);
   var muted = dark ? "#9fb0d9" : "#5f6368";
   var palette = ["#c8102e", "#f2c14e", "#3b82f6", "#10b981", "#8b5cf6", "#f97316", "#64748b", "#ec4899"];
   var charts = {};
@@ -25,6 +26,20 @@
     return String(value === null || value === undefined ? "" : value).replace(/[&<>"'`=\/]/g, function (c) {
       return "&#" + c.charCodeAt(0) + ";";
     });
+  }
+  // ECharts' own tooltip markup styles itself with style="..." attributes, which the Content-Security-Policy
+  // refuses (docs/security.md): axis tooltips are written here, with classes of dashboard.css, every value escaped.
+  function axisTip(format) {
+    return function (params) {
+      var list = Array.isArray(params) ? params : [params];
+      if (!list.length) return "";
+      return '<div class="chart-tip-head">' + esc(list[0].axisValueLabel) + "</div>" + list.map(function (p) {
+        var i = palette.indexOf(p.color);
+        var value = p.value === null || p.value === undefined || p.value === "" ? "—" : format ? format(p.value) : number.format(p.value);
+        return '<div class="chart-tip-row">' + (i < 0 ? "" : '<span class="chart-tip-dot chart-tip-c' + i + '"></span>') +
+          '<span class="chart-tip-name">' + esc(p.seriesName) + '</span><b class="chart-tip-value">' + esc(value) + "</b></div>";
+      }).join("");
+    };
   }
   function fill(text, values) {
     return Object.keys(values).reduce(function (t, k) { return t.split("{" + k + "}").join(values[k]); }, text);
@@ -45,7 +60,7 @@
       color: palette,
       textStyle: { fontFamily: "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif" },
       grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis", confine: true },
+      tooltip: { trigger: "axis", confine: true, formatter: axisTip() },
       graphic: empty
         ? [{ type: "text", left: "center", top: "middle", style: { text: L.no_data, fill: muted, fontSize: 14 } }]
         : [],
@@ -93,7 +108,7 @@
       var o = base(d.rows.length === 0);
       o.grid.top = 8;
       o.grid.right = 56;
-      o.tooltip = { trigger: "axis", confine: true, valueFormatter: function (v) { return v === null ? "—" : v + "%"; } };
+      o.tooltip = { trigger: "axis", confine: true, formatter: axisTip(function (v) { return v + "%"; }) };
       o.xAxis = { type: "value", max: 100, axisLabel: { formatter: "{value}%" } };
       o.yAxis = categoryY(d.rows, "branch");
       o.dataZoom = zoom(d.rows.length, 10);
@@ -148,7 +163,7 @@
       var o = base(d.rows.length === 0);
       o.grid.top = 8;
       o.grid.right = 56;
-      o.tooltip = { trigger: "axis", confine: true, valueFormatter: function (v) { return "¥" + money.format(v); } };
+      o.tooltip = { trigger: "axis", confine: true, formatter: axisTip(function (v) { return "¥" + money.format(v); }) };
       o.xAxis = { type: "value", axisLabel: { formatter: function (v) { return compact.format(v); } } };
       o.yAxis = categoryY(d.rows, "enterprise");
       o.series = [{

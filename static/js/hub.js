@@ -18,4 +18,18 @@
       setTimeout(function () { button.disabled = true; button.classList.add("spinner"); }, 0);
     }
   });
+  // Behaviours the templates ask for with data attributes (the Content-Security-Policy runs no inline handlers):
+  // a select that submits its form when changed (the language), a button that prints the page, a field that
+  // selects its text when clicked (an address to copy).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-submit-on-change]") && field.form) field.form.submit();
+  });
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target.closest) return;
+    if (target.closest("[data-print]")) window.print();
+    var field = target.closest("[data-select-on-click]");
+    if (field) field.select();
+  });
 })();

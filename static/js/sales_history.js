@@ -11,6 +11,9 @@
   var FLAT = "#9aa0a6";
   var lang = document.documentElement.lang === "en" ? "en" : "zh-CN";
   var money = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  function esc(value) {
+    return String(value).replace(/[&<>"'`=\/]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
   function colour(g) { return g === null ? FLAT : g > 0 ? RISE : g < 0 ? FALL : FLAT; }
   var chart = window.echarts.init(node, null, { renderer: "canvas" });
   chart.setOption({
@@ -18,10 +21,20 @@
     textStyle: { fontFamily: "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif" },
     grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
     legend: { top: 0, data: [d.labels.gmv, d.labels.growth] },
+    // Written here with classes of sales.css: ECharts' own markup has style="..." attributes, which the
+    // Content-Security-Policy refuses (docs/security.md). The month and series names are the hub's own.
     tooltip: {
       trigger: "axis",
       confine: true,
-      valueFormatter: function (v) { return v === null || v === undefined ? "—" : String(v); },
+      formatter: function (params) {
+        var list = Array.isArray(params) ? params : [params];
+        if (!list.length) return "";
+        return '<div class="chart-tip-head">' + esc(list[0].axisValueLabel) + "</div>" + list.map(function (p) {
+          var v = p.value === null || p.value === undefined ? "—" : String(p.value);
+          return '<div class="chart-tip-row"><span class="chart-tip-name">' + esc(p.seriesName) +
+            '</span><b class="chart-tip-value">' + esc(v) + "</b></div>";
+        }).join("");
+      },
     },
     xAxis: { type: "category", data: d.months },
     yAxis: [
