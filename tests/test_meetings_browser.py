@@ -85,7 +85,11 @@ def test_an_organizer_records_an_offline_committee_meeting_with_minutes_and_phot
     page.get_by_role("button", name="上传照片").click()
     page.wait_for_url(f"**/classes/meetings/{record.pk}/")
     assert page.locator("#photos img").count() == 1
-    assert page.locator("#photos img").evaluate("img => img.naturalWidth") > 0
+    # The photo is lazily loaded: on a phone it is below the fold until scrolled to, then it loads.
+    page.locator("#photos img").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#photos img'); return i.complete && i.naturalWidth > 0; }"
+    )
     verdict = page.locator("#verdict").inner_text()
     assert "计入开展数" in verdict and "不计入" not in verdict
     assert "应到 2 人：出席 2 人，请假 1 人，缺席 0 人" in page.locator("#attendance-numbers").inner_text()
